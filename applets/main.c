@@ -1,0 +1,162 @@
+/* envbox: the multi-call binary. Dispatches on basename(argv[0]), or on
+ * argv[1] when called by its own name (busybox convention):
+ *   envbox-wait docker        envbox-bin envbox-wait docker     envbox-bin wait docker */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "applet.h"
+
+int docker_main(int, char **);
+int gpu_scan_main(int, char **);
+int mounts_main(int, char **);
+int auth_main(int, char **);
+int wait_main(int, char **);
+int xid_main(int, char **);
+extern const char docker_usage[], gpu_scan_usage[], mounts_usage[],
+	auth_usage[], wait_usage[], xid_usage[];
+
+/* The one table of applets: dispatch, the listing below and `make install`
+ * links (Makefile APPLETS) follow it. */
+const struct applet applets[] = {
+	{ "envbox-docker", docker_main, docker_usage, "Docker Engine API client: pull, probe, create, start, exec, prune" },
+	{ "envbox-gpu-scan", gpu_scan_main, gpu_scan_usage, "GPU device nodes, driver libraries and env for the inner container" },
+	{ "envbox-mounts", mounts_main, mounts_usage, "parse CODER_MOUNTS, read mountinfo, prepare mount sources" },
+	{ "envbox-auth", auth_main, auth_usage, "registry credentials for an image; CA certificates for a registry" },
+	{ "envbox-wait", wait_main, wait_usage, "wait for dockerd or a file, with a deadline" },
+	{ "envbox-xid", xid_main, xid_usage, "user-namespace ID mapping: subid, shift, probe, idmapped mounts" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+const struct applet *applet_self;
+
+static const struct applet *find(const char *name)
+{
+	for (const struct applet *a = applets; a->name; a++)
+		if (!strcmp(a->name, name) || !strcmp(a->name + 7, name))
+			return a;
+	return NULL;
+}
+
+static int list(FILE *f)
+{
+	fputs("Usage: envbox-bin APPLET [ARGS...]   (or call it by an applet's name)\n\nApplets:\n", f);
+	for (const struct applet *a = applets; a->name; a++)
+		fprintf(f, "  %-16s %s\n", a->name, a->brief);
+	fputs("\nRun 'envbox-APPLET --help' for one applet's usage.\n", f);
+	return f == stdout ? 0 : EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	const char *base = strrchr(argv[0], '/');
+	const struct applet *a;
+
+	base = base ? base + 1 : argv[0];
+	a = str_starts(base, "envbox-") ? find(base) : NULL;
+	if (!a) {
+		if (argc < 2)
+			return list(stderr);
+		if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+			return list(stdout);
+		a = find(argv[1]);
+		if (!a) {
+			fprintf(stderr, "envbox: unknown applet '%s'\n", argv[1]);
+			return list(stderr);
+		}
+		argc--;
+		argv++;
+	}
+	applet_self = a;
+	return a->main(argc, argv);
+}
+
+static void vsay(const char *kind, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: %s", applet_self ? applet_self->name : "envbox", kind);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay("", fmt, ap);
+	va_end(ap);
+	exit(EXIT_FAIL);
+}
+
+void die_err(const eb_err *e)
+{
+	die("%s", e->msg);
+}
+
+void warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	const char *name = applet_self ? applet_self->name : "envbox";
+
+	va_start(ap, fmt);
+	vsay("", fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try '%s --help'.\n", name);
+	exit(EXIT_USAGE);
+}
+
+void help(void)
+{
+	fputs(applet_self->usage, stdout);
+	exit(0);
+}
+
+bool wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return false;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return true;
+	}
+	return false;
+}
+
+const char *opt_value(int argc, char **argv, int *i, const char *name)
+{
+	const char *arg = argv[*i];
+	size_t n = strlen(name);
+
+	if (strncmp(arg, name, n))
+		return NULL;
+	if (arg[n] == '=')
+		return arg + n + 1;
+	if (arg[n])
+		return NULL;
+	if (*i + 1 >= argc)
+		usage_error("option %s needs a value", name);
+	return argv[++*i];
+}
+
+long long parse_count(const char *name, const char *s)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (!*s || *end || errno || v < 0 || *s == '+' || *s == '-' || *s == ' ')
+		usage_error("%s: \"%s\" is not a non-negative whole number", name, s);
+	return v;
+}

@@ -1,0 +1,42 @@
+/* applet: what every applet shares — its name, fatal errors, usage errors.
+ * Exit codes are a contract: 0 done, 1 failed, 2 usage error. */
+#ifndef ENVBOX_APPLET_H
+#define ENVBOX_APPLET_H
+#include <stdbool.h>
+
+#include "util.h"
+
+enum { EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+struct applet {
+	const char *name;  /* "envbox-wait" */
+	int (*main)(int argc, char **argv);
+	const char *usage; /* full --help text */
+	const char *brief; /* one line for listings */
+};
+
+extern const struct applet applets[];
+extern const struct applet *applet_self; /* the one running */
+
+/* "envbox-APPLET: MSG" on stderr, exit 1. */
+_Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* die() with an eb_err's message: "envbox-APPLET: what: why". */
+_Noreturn void die_err(const eb_err *e);
+/* One line on stderr plus "Try 'envbox-APPLET --help'.", exit 2. */
+_Noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "envbox-APPLET: warning: MSG" on stderr; goes on. */
+void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints the applet's usage text on stdout, exit 0. */
+_Noreturn void help(void);
+
+/* True when argv[i] is --help or -h anywhere before a "--". */
+bool wants_help(int argc, char **argv);
+
+/* Option parsing helpers for "--name VALUE" and "--name=VALUE".
+ * Returns the value and advances *i, or NULL if argv[*i] is not --name.
+ * A missing value is a usage error. */
+const char *opt_value(int argc, char **argv, int *i, const char *name);
+/* Parses a non-negative decimal for option/argument NAME or usage_error. */
+long long parse_count(const char *name, const char *s);
+
+#endif

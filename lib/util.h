@@ -1,0 +1,46 @@
+/* util: error values, growable buffers, allocation that aborts on OOM. */
+#ifndef ENVBOX_UTIL_H
+#define ENVBOX_UTIL_H
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Library functions report failure by returning -1 (or NULL) and filling an
+ * eb_err with one line saying what and why. Only applets print and exit. */
+typedef struct {
+	char msg[1024];
+} eb_err;
+
+void eb_errf(eb_err *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Allocation failure is not recoverable for us: abort with a message. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable byte buffer, always NUL-terminated when p != NULL. */
+typedef struct {
+	char *p;
+	size_t len, cap;
+} buf;
+
+void buf_add(buf *b, const void *data, size_t n);
+void buf_adds(buf *b, const char *s);
+void buf_addc(buf *b, char c);
+void buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_reset(buf *b);
+void buf_free(buf *b);
+/* Hands the contents over (never NULL) and leaves b empty. */
+char *buf_steal(buf *b);
+
+bool str_starts(const char *s, const char *prefix);
+bool str_ends(const char *s, const char *suffix);
+
+/* Reads a whole file (at most max bytes) into *out; -1 with e filled. */
+int read_file(const char *path, size_t max, buf *out, eb_err *e);
+
+#endif
