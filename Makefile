@@ -23,7 +23,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BIN     := $(BUILD)/envbox-bin
 
-.PHONY: all install uninstall test unit bats check sanitize fuzz lint clean demo bench
+.PHONY: all deps install uninstall test unit bats check sanitize fuzz lint clean demo bench
 all: $(BIN)
 
 $(BUILD)/%.o: %.c
@@ -57,13 +57,40 @@ unit: $(UNIT_BIN)
 # bats suites run against an install into $(BUILD)/root; ENVBOX_BIN points at it.
 bats: $(BIN)
 	$(MAKE) install DESTDIR= PREFIX=$(abspath $(BUILD))/root
-	ENVBOX_PREFIX=$(abspath $(BUILD))/root bats tests/
+	ENVBOX_PREFIX=$(abspath $(BUILD))/root ENVBOX_BUILD=$(BUILD) bats tests/
 
-test: unit bats
+# Debian packages (idempotent; .ci/packages lists them).
+deps:
+	.ci/install-deps
+
+# Everything CI runs: packages, unit tests, bats suites, then the same under
+# ASan+UBSan.
+test: deps
+	$(MAKE) unit bats
+	$(MAKE) sanitize
 
 # ASan+UBSan: unit tests and the applets' bats suites, in a separate build dir.
 sanitize check:
 	$(MAKE) BUILD=build-san SAN=1 CC=clang unit bats
+
+# libFuzzer: every tests/fuzz/fuzz_*.c for FUZZ_TIME seconds each, seeded
+# from tests/fuzz/corpus/NAME (new inputs go to a scratch corpus copy).
+FUZZ_TIME ?= 60
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(wildcard lib/*.h)
+	@mkdir -p build-fuzz
+	clang $(WARN) $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -o $@ $< $(LIB_SRC) $(LDLIBS)
+fuzz: $(FUZZ_BIN)
+	@set -e; for f in $(FUZZ_BIN); do n=$${f#build-fuzz/fuzz_}; \
+		mkdir -p build-fuzz/corpus-$$n; cp -r tests/fuzz/corpus/$$n/. build-fuzz/corpus-$$n/ 2>/dev/null || true; \
+		echo "== $$f ($(FUZZ_TIME) s)"; \
+		$$f -max_total_time=$(FUZZ_TIME) -print_final_stats=0 build-fuzz/corpus-$$n 2>&1 | tail -3; done
+
+demo: deps
+	@echo "make demo: the main job (envbox docker) arrives with the main-job issue; building and installing the applets meanwhile."
+	$(MAKE) all
 
 lint:
 	shellcheck -s sh applets/envbox.sh .ci/run

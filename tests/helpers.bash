@@ -1,4 +1,5 @@
 # Shared set-up for the bats suites: load with `load helpers`.
+bats_require_minimum_version 1.5.0
 # The suites drive the installed applets: ENVBOX_PREFIX is the install prefix
 # (`make bats` installs into build/root and sets it).
 bats_load_library bats-support

@@ -1,0 +1,81 @@
+#!/usr/bin/env bats
+# The multi-call binary, its install links and the entrypoint's dispatch.
+load helpers
+
+APPLETS="envbox-docker envbox-gpu-scan envbox-mounts envbox-auth envbox-wait envbox-xid"
+
+@test "make install puts the entrypoint, the binary and one link per applet in PREFIX/bin" {
+	dest=$BATS_TEST_TMPDIR/dest
+	run make -C "$BATS_TEST_DIRNAME/.." -s install DESTDIR="$dest" PREFIX=/opt/eb BUILD="${ENVBOX_BUILD:-build}"
+	assert_success
+	[ -x "$dest/opt/eb/bin/envbox" ]
+	[ -x "$dest/opt/eb/bin/envbox-bin" ]
+	head -1 "$dest/opt/eb/bin/envbox" | grep -q '^#!/bin/sh'
+	for a in $APPLETS; do
+		[ "$(readlink "$dest/opt/eb/bin/$a")" = envbox-bin ]
+	done
+}
+
+@test "every applet answers --help on stdout with its usage, exit 0" {
+	for a in $APPLETS; do
+		run --separate-stderr "$a" --help
+		assert_success
+		[[ $output == Usage:\ $a* ]] || fail "$a --help: $output"
+		[ -z "$stderr" ]
+	done
+}
+
+@test "the binary dispatches on argv[1] by full or short applet name" {
+	run envbox-bin envbox-wait --help
+	assert_success
+	assert_line --index 0 --partial "envbox-wait"
+	run envbox-bin wait --help
+	assert_success
+	assert_line --index 0 --partial "envbox-wait"
+}
+
+@test "the binary lists its applets, and refuses an unknown one with exit 2" {
+	run envbox-bin --help
+	assert_success
+	for a in $APPLETS; do assert_output --partial "$a"; done
+	run envbox-bin
+	assert_failure 2
+	run envbox-bin frobnicate
+	assert_failure 2
+	assert_output --partial "unknown applet 'frobnicate'"
+}
+
+@test "a link with an unknown applet name falls back to argv[1] dispatch" {
+	ln -s "$ENVBOX_PREFIX/bin/envbox-bin" "$BATS_TEST_TMPDIR/envbox-nope"
+	run "$BATS_TEST_TMPDIR/envbox-nope" wait --help
+	assert_success
+	assert_output --partial "envbox-wait"
+}
+
+@test "applets not built yet say so and exit 1, without pretending" {
+	for a in envbox-gpu-scan envbox-xid; do
+		run "$a" anything
+		assert_failure 1
+		assert_output "$a: not implemented yet"
+	done
+}
+
+@test "the entrypoint: --help, unknown command, applet pass-through" {
+	run envbox --help
+	assert_success
+	assert_output --partial "envbox docker"
+	run envbox
+	assert_failure 2
+	run envbox frobnicate
+	assert_failure 2
+	assert_output --partial "unknown command 'frobnicate'"
+	run envbox wait --help
+	assert_success
+	assert_output --partial "Usage: envbox-wait"
+}
+
+@test "the entrypoint is clean under shellcheck" {
+	command -v shellcheck >/dev/null || skip "shellcheck not installed"
+	run shellcheck -s sh "$ENVBOX_PREFIX/bin/envbox"
+	assert_success
+}
