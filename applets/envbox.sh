@@ -1,7 +1,8 @@
 #!/bin/sh
 # envbox: the entrypoint. `envbox docker` brings up the workspace by chaining
-# the applets (envbox-wait, envbox-auth, envbox-mounts, envbox-xid,
-# envbox-gpu-scan, envbox-docker); `envbox APPLET ARGS` runs one applet.
+# the applets (envbox-wait, envbox-auth, envbox-mounts, envbox-docker);
+# `envbox APPLET ARGS` runs one applet. Every step is a function below, named
+# after what it does, called in order from docker_main.
 set -eu
 
 usage() {
@@ -11,11 +12,335 @@ Usage: envbox docker          bring up the workspace container (reads CODER_* va
                               (the Docker API client is envbox-docker)
        envbox --help
 
-The workspace is configured through environment variables (CODER_INNER_IMAGE,
-CODER_INNER_USERNAME, CODER_AGENT_TOKEN, ...): see README.md and docs/envbox.md.
+envbox docker validates its input, starts dockerd (userns-remapped), pulls
+CODER_INNER_IMAGE, creates and starts the workspace container, runs
+CODER_BOOTSTRAP_SCRIPT in it, then supervises until SIGTERM or SIGINT.
+Its build log goes to stderr as JSON lines (ENVBOX_LOG_FORMAT=text for
+plain lines). Variables: see README.md and docs/envbox.md.
 
-Exit codes: 0 done, 1 failed, 2 usage error.
+Exit codes: 0 done, 1 failed, 2 usage error (a bad variable).
 USAGE
+}
+
+# ---- logging ---------------------------------------------------------------
+
+log() {
+	envbox-docker log info "$*"
+}
+
+log_error() {
+	envbox-docker log error "$*"
+}
+
+debug() {
+	envbox-docker log debug "$*"
+}
+
+# The build log's "done" entry, once, when startup has ended either way.
+startup_done() {
+	if [ "$startup_ended" = false ]; then
+		startup_ended=true
+		envbox-docker log 'done'
+	fi
+}
+
+# Every way out of `envbox docker` passes here: end the build log and stop
+# what was started, so a failed start leaves nothing running.
+on_exit() {
+	status=$?
+	trap - EXIT
+	set +e
+	# A usage error (2) has said all there is to say in one line.
+	if [ "$status" -ne 0 ] && [ "$status" -ne 2 ] && [ "$startup_ended" = false ]; then
+		log_error "Failed to run envbox (exit status $status)"
+	fi
+	startup_done
+	stop_everything
+	exit "$status"
+}
+
+# ---- settings ----------------------------------------------------------------
+
+# envbox-docker config validates every CODER_* variable (exit 2 naming the
+# bad one) and prints the derived settings as NAME=VALUE lines.
+read_settings() {
+	settings=$(envbox-docker config)
+	container=$(setting container)
+	image=$(setting image)
+	username=$(setting username)
+	hostname=$(setting hostname)
+	add_tun=$(setting add_tun)
+	add_fuse=$(setting add_fuse)
+	disable_idmapped_mount=$(setting disable_idmapped_mount)
+	cpus=$(setting cpus)
+	memory=$(setting memory)
+}
+
+setting() {
+	printf '%s\n' "$settings" | sed -n "s/^$1=//p"
+}
+
+# ---- the steps ---------------------------------------------------------------
+
+protect_from_oom() {
+	if ! (echo -1000 >"/proc/$$/oom_score_adj") 2>/dev/null; then
+		log "warning: unable to set oom_score_adj to -1000 (needs CAP_SYS_RESOURCE); envbox may be OOM-killed before the workspace"
+	fi
+}
+
+choose_runtime() {
+	if [ -n "${ENVBOX_INNER_RUNTIME:-}" ]; then
+		runtime=$ENVBOX_INNER_RUNTIME
+		debug "runtime $runtime (ENVBOX_INNER_RUNTIME)"
+	elif command -v sysbox-runc >/dev/null 2>&1 && command -v sysbox-mgr >/dev/null 2>&1; then
+		runtime=sysbox-runc
+		start_sysbox
+	else
+		runtime=runc
+		log "warning: sysbox is not installed: the workspace runs with runc under dockerd's user namespace remapping and cannot run dockerd or systemd inside"
+	fi
+}
+
+start_sysbox() {
+	log "Waiting for sysbox processes to startup..."
+	set --
+	if [ "$disable_idmapped_mount" = true ]; then
+		set -- --disable-idmapped-mount
+	fi
+	sysbox-mgr "$@" >>"$logdir/sysbox-mgr.log" 2>&1 &
+	sysbox_mgr_pid=$!
+	sysbox-fs >>"$logdir/sysbox-fs.log" 2>&1 &
+	sysbox_fs_pid=$!
+	envbox-wait file /run/sysbox/sysmgr.sock --timeout 60
+}
+
+ensure_remap_user() {
+	if ! id coder >/dev/null 2>&1; then
+		useradd --system --no-create-home --shell /usr/sbin/nologin coder
+	fi
+	for f in /etc/subuid /etc/subgid; do
+		if ! grep -q '^coder:' "$f" 2>/dev/null; then
+			echo "coder:100000:65536" >>"$f"
+		fi
+	done
+}
+
+start_dockerd() {
+	ensure_remap_user
+	dockerd_log=$logdir/dockerd.log
+	set --
+	while IFS= read -r arg; do
+		set -- "$@" "$arg"
+	done <<-ARGS
+	$(envbox-docker dockerd-args)
+	ARGS
+	# ENVBOX_DOCKERD_ARGS: extra arguments for operators and tests, split on
+	# whitespace (no quoting).
+	# shellcheck disable=SC2086
+	set -- "$@" ${ENVBOX_DOCKERD_ARGS:-}
+	log "Waiting for dockerd to startup... (its log: $dockerd_log)"
+	debug "dockerd $*"
+	"$@" >>"$dockerd_log" 2>&1 &
+	dockerd_pid=$!
+	if ! step envbox-wait docker --timeout 300 --pid "$dockerd_pid"; then
+		log_error "dockerd did not start; the last lines of $dockerd_log:"
+		tail -n 20 "$dockerd_log" | envbox-docker log error
+		exit 1
+	fi
+}
+
+install_certs() {
+	if [ -n "${CODER_EXTRA_CERTS_PATH:-}" ]; then
+		envbox-auth certs --image "$image" --from "$CODER_EXTRA_CERTS_PATH"
+	fi
+}
+
+pull_image() {
+	# The credentials reach the pull through its environment (readable by
+	# root only), never argv or a file, and leave ours right after.
+	ENVBOX_REGISTRY_AUTH=$(envbox-auth --image "$image")
+	export ENVBOX_REGISTRY_AUTH
+	step envbox-docker pull "$image"
+	unset ENVBOX_REGISTRY_AUTH
+}
+
+probe_image() {
+	log "Getting image metadata..."
+	meta=$(envbox-docker probe "$image" "$username")
+	uid=$(printf '%s\n' "$meta" | sed -n 's/^uid //p')
+	gid=$(printf '%s\n' "$meta" | sed -n 's/^gid //p')
+	home=$(printf '%s\n' "$meta" | sed -n 's/^home //p')
+	has_init=$(printf '%s\n' "$meta" | sed -n 's/^init //p')
+	log "Detected entrypoint user '$uid:$gid' with home directory \"$home\""
+}
+
+prepare_mounts() {
+	binds=$(envbox-mounts parse "/var/lib/coder/docker:/var/lib/docker,/var/lib/coder/containers:/var/lib/containers${CODER_MOUNTS:+,$CODER_MOUNTS}" |
+		envbox-mounts prepare --uid "$uid" --gid "$gid" --home "$home" --offset 100000)
+}
+
+create_devices() {
+	devices=""
+	if [ "$add_tun" = true ]; then
+		log "Creating TUN device"
+		make_device /tmp/coder-tun 10 200 /dev/net/tun
+	fi
+	if [ "$add_fuse" = true ]; then
+		log "Creating FUSE device"
+		make_device /tmp/coder-fuse 10 229 /dev/fuse
+	fi
+}
+
+# make_device OUTER MAJOR MINOR INNER: a character node owned by the inner
+# root (host uid 100000), passed in at INNER.
+make_device() {
+	rm -f "$1"
+	mknod -m 0666 "$1" c "$2" "$3"
+	chown 100000:100000 "$1"
+	devices="$devices
+device $1 $4"
+}
+
+create_container() {
+	log "Creating workspace..."
+	set -- --runtime "$runtime" --hostname "$hostname" --pass-env "${CODER_INNER_ENVS:-}" --agent-env
+	[ -z "${CODER_INNER_WORK_DIR:-}" ] || set -- "$@" --workdir "$CODER_INNER_WORK_DIR"
+	[ "$has_init" != yes ] || set -- "$@" --init
+	[ -z "$cpus" ] || set -- "$@" --cpus "$cpus"
+	[ -z "$memory" ] || set -- "$@" --memory "$memory"
+	printf '%s\n%s\n' "$binds" "$devices" | sed '/^$/d' | envbox-docker create "$container" "$image" "$@" >/dev/null
+}
+
+start_container() {
+	log "Pruning images to free up disk..."
+	envbox-docker prune >/dev/null || log "warning: pruning images failed; going on"
+	log "Starting up workspace..."
+	envbox-docker start "$container"
+	log "Creating \"$home/.coder\" directory to host Coder assets..."
+	envbox-docker exec "$container" --user "$uid:$gid" -- mkdir -p "$home/.coder"
+}
+
+bootstrap() {
+	if [ -z "${CODER_BOOTSTRAP_SCRIPT:-}" ]; then
+		return 0
+	fi
+	log "Bootstrapping workspace..."
+	printf '%s\n' "$CODER_BOOTSTRAP_SCRIPT" |
+		envbox-docker exec "$container" --user "$uid:$gid" --env "BINARY_DIR=$home/.coder" \
+			--stdin --log -- /bin/sh -s &
+	bootstrap_pid=$!
+}
+
+# ---- supervision ---------------------------------------------------------
+
+# During startup a signal aborts it (on_exit stops what was started); after
+# it, the supervision loop sees "stopping" and shuts down in order.
+on_signal() {
+	if [ "$startup_ended" = false ]; then
+		log_error "Got a signal during startup: stopping"
+		if [ -n "$step_pid" ]; then
+			kill -TERM "$step_pid" 2>/dev/null || :
+		fi
+		exit 143
+	fi
+	log "Got a signal: shutting down the workspace"
+	stopping=true
+}
+
+# step CMD...: runs a long step in the background and waits for it, so a
+# signal is handled at once instead of after the step. The step's stdin is
+# /dev/null unless the caller redirects it.
+step() {
+	"$@" &
+	step_pid=$!
+	status=0
+	wait "$step_pid" || status=$?
+	step_pid=""
+	return "$status"
+}
+
+# SIGTERM the bootstrap (envbox-docker exec passes it on to the process in
+# the container and waits for it, up to 90 s), then the container, then
+# dockerd and sysbox.
+stop_everything() {
+	if [ -n "$bootstrap_pid" ]; then
+		kill -TERM "$bootstrap_pid" 2>/dev/null
+		wait_for_pid "$bootstrap_pid" 90
+		bootstrap_pid=""
+	fi
+	if [ -n "$dockerd_pid" ]; then
+		if [ -n "$container" ] && kill -0 "$dockerd_pid" 2>/dev/null; then
+			envbox-docker stop "$container" --timeout 10 >/dev/null 2>&1
+		fi
+		kill -TERM "$dockerd_pid" 2>/dev/null
+		wait_for_pid "$dockerd_pid" 30 || kill -KILL "$dockerd_pid" 2>/dev/null
+		dockerd_pid=""
+	fi
+	for pid in $sysbox_fs_pid $sysbox_mgr_pid; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	sysbox_fs_pid=""
+	sysbox_mgr_pid=""
+}
+
+# wait_for_pid PID SECONDS: 0 when PID is gone within the time.
+wait_for_pid() {
+	n=0
+	while kill -0 "$1" 2>/dev/null; do
+		n=$((n + 1))
+		if [ "$n" -gt $(($2 * 10)) ]; then
+			return 1
+		fi
+		sleep 0.1
+	done
+	wait "$1" 2>/dev/null || :
+}
+
+supervise() {
+	while [ "$stopping" = false ]; do
+		if ! kill -0 "$dockerd_pid" 2>/dev/null; then
+			log_error "dockerd exited; the last lines of $dockerd_log:"
+			tail -n 20 "$dockerd_log" | envbox-docker log error
+			exit 1
+		fi
+		# wait returns early when a trapped signal arrives.
+		wait "$dockerd_pid" 2>/dev/null || :
+	done
+	stop_everything
+	exit 0
+}
+
+docker_main() {
+	: "${ENVBOX_LOG_FORMAT:=json}"
+	export ENVBOX_LOG_FORMAT
+	startup_ended=false
+	stopping=false
+	container=""
+	dockerd_pid=""
+	bootstrap_pid=""
+	step_pid=""
+	sysbox_mgr_pid=""
+	sysbox_fs_pid=""
+	logdir=${ENVBOX_LOG_DIR:-/var/log/envbox}
+	trap on_exit EXIT
+	trap on_signal TERM INT
+
+	read_settings
+	mkdir -p "$logdir"
+	protect_from_oom
+	choose_runtime
+	start_dockerd
+	install_certs
+	pull_image
+	probe_image
+	prepare_mounts
+	create_devices
+	create_container
+	start_container
+	log "Envbox startup complete!"
+	startup_done
+	bootstrap
+	supervise
 }
 
 main() {
@@ -31,10 +356,12 @@ main() {
 		;;
 	docker)
 		if [ $# -gt 0 ]; then
-			case $1 in -h | --help) usage; exit 0 ;; esac
+			case $1 in
+			-h | --help) usage; exit 0 ;;
+			*) echo "envbox: docker takes no arguments (it reads CODER_* variables)" >&2; exit 2 ;;
+			esac
 		fi
-		echo "envbox: docker: not implemented yet (the main-job issue brings it)" >&2
-		exit 1
+		docker_main
 		;;
 	gpu-scan | mounts | auth | wait | xid)
 		exec "envbox-$cmd" "$@"

@@ -1,0 +1,98 @@
+/* log: the build log in the original envbox's JSON-lines format. */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "json.h"
+#include "util.h"
+
+static const char *const type_names[] = {
+	[LOG_INFO] = "info", [LOG_ERROR] = "error", [LOG_DONE] = "done", [LOG_DEBUG] = "debug",
+};
+
+int log_type_parse(const char *s)
+{
+	for (size_t i = 0; i < sizeof type_names / sizeof *type_names; i++)
+		if (!strcmp(s, type_names[i]))
+			return (int)i;
+	return -1;
+}
+
+static bool env_true(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && (!strcmp(v, "1") || !strcasecmp(v, "true") || !strcmp(v, "t") || !strcmp(v, "T"));
+}
+
+bool log_debug_enabled(void)
+{
+	return env_true("CODER_DEBUG");
+}
+
+bool log_json_enabled(void)
+{
+	const char *v = getenv("ENVBOX_LOG_FORMAT");
+
+	return !v || strcmp(v, "text") != 0;
+}
+
+void log_time(char *out, size_t n)
+{
+	struct timespec ts;
+	struct tm tm;
+	char secs[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(secs, sizeof secs, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, n, "%s.%09ldZ", secs, ts.tv_nsec);
+}
+
+void log_write(FILE *f, enum log_type t, const char *msg)
+{
+	char when[40];
+	buf b = { 0 };
+
+	if (t == LOG_DEBUG && !log_debug_enabled())
+		return;
+	if (!msg)
+		msg = "";
+	log_time(when, sizeof when);
+	if (log_json_enabled()) {
+		json_w w;
+
+		jw_init(&w, &b);
+		jw_obj(&w);
+		jw_kstr(&w, "output", msg);
+		jw_kstr(&w, "time", when);
+		jw_kstr(&w, "type", t == LOG_DEBUG ? "info" : type_names[t]);
+		jw_obj_end(&w);
+	} else {
+		buf_printf(&b, "%s %s: ", when, type_names[t]);
+		for (const char *p = msg; *p; p++)
+			buf_addc(&b, *p == '\n' || *p == '\r' ? ' ' : *p);
+	}
+	buf_addc(&b, '\n');
+	/* One write per entry so concurrent writers never interleave a line. */
+	fwrite(b.p, 1, b.len, f);
+	fflush(f);
+	buf_free(&b);
+}
+
+void log_msg(enum log_type t, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	log_write(stderr, t, msg ? msg : fmt);
+	free(msg);
+}
