@@ -1,17 +1,479 @@
-/* envbox-auth: not implemented yet (see the open issues). */
+/* envbox-auth: registry credentials for an image, and CA certificates for
+ * its registry. Follows coder/envbox: cli/docker.go (where credentials come
+ * from) and dockerutil/registry.go (certs.d). Matching rules: lib/auth.h;
+ * docs/envbox-auth.md. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "applet.h"
+#include "auth.h"
+#include "imageref.h"
 
 const char auth_usage[] =
-	"Usage: envbox-auth ...\n"
+	"Usage: envbox-auth [--image REF] [--config FILE] [--json]\n"
+	"       envbox-auth certs [--image REF] [--from PATH] [--certs-dir DIR]\n"
 	"\n"
-	"Not implemented yet: this applet arrives with a later issue.\n"
-	"Exit codes: 0 done, 1 failed, 2 usage error.\n";
+	"Without a command: find the credentials for the registry of image REF\n"
+	"and print the X-Registry-Auth value dockerd takes with a pull: URL-safe\n"
+	"base64 of {\"username\",\"password\",\"serveraddress\"} or\n"
+	"{\"serveraddress\",\"identitytoken\"}. Prints nothing when no entry\n"
+	"matches. The credentials come from the first of (as coder/envbox does):\n"
+	"  1. --config FILE\n"
+	"  2. the file $CODER_DOCKER_CONFIG (default /root/.docker/config.json),\n"
+	"     when it exists; CODER_IMAGE_PULL_SECRET is then ignored\n"
+	"  3. $CODER_IMAGE_PULL_SECRET when not empty: a docker config document\n"
+	"     (a .dockerconfigjson secret)\n"
+	"An \"auths\" key matches when its host[:port] is the registry's: a bare\n"
+	"host, host:port or URL; https://index.docker.io/v1/, index.docker.io,\n"
+	"registry-1.docker.io and docker.io all mean Docker Hub. The exact key\n"
+	"docker writes wins over other forms. In an entry, \"identitytoken\" wins,\n"
+	"then \"auth\" (base64 of user:password), then \"username\"/\"password\".\n"
+	"Credential helpers (credHelpers, credsStore) are not run: when only a\n"
+	"helper has the registry's credentials that is an error.\n"
+	"\n"
+	"certs: install CA certificates for the registry of REF where dockerd\n"
+	"reads them, DIR/<registry>/ (<registry> is host[:port]):\n"
+	"  PATH a file       -> DIR/<registry>/ca.crt\n"
+	"  PATH a directory  -> each regular file at its top level, by name\n"
+	"                       (hidden files skipped, symlinks followed); a name\n"
+	"                       not ending in .crt, .cert or .key gets \".crt\"\n"
+	"                       added, as dockerd reads CAs only from *.crt\n"
+	"A client key needs its certificate beside it (X.key with X.cert), or\n"
+	"dockerd refuses the directory: an unpaired one is an error. An existing\n"
+	"DIR/<registry> is left untouched (a note on stderr, exit 0). The files\n"
+	"are written to a new directory that is renamed into place at the end.\n"
+	"Prints the path of each file installed.\n"
+	"\n"
+	"Options:\n"
+	"  --image REF       the image (default $CODER_INNER_IMAGE)\n"
+	"  --config FILE     read only this docker config file\n"
+	"  --json            print the JSON instead of its base64\n"
+	"  --from PATH       a CA file or a directory of certificates\n"
+	"                    (default $CODER_EXTRA_CERTS_PATH)\n"
+	"  --certs-dir DIR   where dockerd looks (default /etc/docker/certs.d)\n"
+	"  -h, --help        print this help\n"
+	"\n"
+	"Errors never show a password, token or \"auth\" value.\n"
+	"Exit codes: 0 done (also: no matching credentials, certificates already\n"
+	"there), 1 failed (unreadable or malformed config, bad \"auth\", only a\n"
+	"credential helper, a certificate not copied), 2 usage error (bad\n"
+	"arguments, no image, a malformed image reference).\n";
+
+#define DEFAULT_DOCKER_CONFIG "/root/.docker/config.json"
+#define DEFAULT_CERTS_DIR "/etc/docker/certs.d"
+#define CONFIG_MAX (4u << 20) /* docker configs are a few KiB */
+
+/* A name from a document, fit for one line of a message. */
+static char *printable(const char *s)
+{
+	buf b = { 0 };
+
+	for (; *s && b.len < 96; s++)
+		buf_addc(&b, (*s > 0x20 && *s < 0x7f) ? *s : '?');
+	return buf_steal(&b);
+}
+
+static void put(const char *s)
+{
+	if (fputs(s, stdout) == EOF || fflush(stdout))
+		die("unable to write output: %s", strerror(errno));
+}
+
+static void parse_image(const char *image, struct imageref *ref)
+{
+	eb_err e;
+
+	if (!image || !*image)
+		usage_error("no image: give --image REF or set CODER_INNER_IMAGE");
+	if (imageref_parse(image, ref, &e))
+		usage_error("%s", e.msg);
+}
+
+static void wipe(buf *b)
+{
+	if (b->p)
+		explicit_bzero(b->p, b->cap);
+	buf_free(b);
+}
+
+static int cmd_creds(int argc, char **argv)
+{
+	const char *image = getenv("CODER_INNER_IMAGE"), *config = NULL, *v;
+	const char *secret = getenv("CODER_IMAGE_PULL_SECRET");
+	const char *dconf = getenv("CODER_DOCKER_CONFIG");
+	const char *source;
+	bool json = false;
+	struct imageref ref;
+	struct auth_creds c;
+	buf doc = { 0 };
+	eb_err e;
+	char *out;
+
+	for (int i = 1; i < argc; i++) {
+		if ((v = opt_value(argc, argv, &i, "--image")))
+			image = v;
+		else if ((v = opt_value(argc, argv, &i, "--config")))
+			config = v;
+		else if (!strcmp(argv[i], "--json"))
+			json = true;
+		else if (argv[i][0] == '-')
+			usage_error("unknown option %s", argv[i]);
+		else
+			usage_error("unexpected argument \"%s\"", argv[i]);
+	}
+	parse_image(image, &ref);
+	if (!dconf || !*dconf)
+		dconf = DEFAULT_DOCKER_CONFIG;
+
+	/* The docker config file wins when present: coder/envbox reads the
+	 * pull secret first and then overwrites it with the file's answer. */
+	if (config) {
+		source = config;
+		if (read_file(config, CONFIG_MAX, &doc, &e))
+			die_err(&e);
+	} else if (access(dconf, F_OK) == 0) {
+		source = dconf;
+		if (read_file(dconf, CONFIG_MAX, &doc, &e))
+			die("CODER_DOCKER_CONFIG: %s", e.msg);
+		if (secret && *secret)
+			fprintf(stderr, "envbox-auth: note: using the docker config %s; "
+				"CODER_IMAGE_PULL_SECRET is ignored\n", dconf);
+	} else if (secret && *secret) {
+		source = "CODER_IMAGE_PULL_SECRET";
+		buf_adds(&doc, secret);
+	} else {
+		imageref_free(&ref);
+		return 0;
+	}
+
+	if (auth_lookup(doc.p, doc.len, ref.registry, &c, &e))
+		die("%s: %s", source, e.msg);
+	wipe(&doc);
+	if (c.kind == AUTH_HELPER) {
+		char *h = printable(c.helper);
+
+		die("%s: registry %s: the credentials are kept by docker-credential-%s "
+		    "(%s), and envbox-auth does not run credential helpers",
+		    source, ref.registry, h, c.from_store ? "credsStore" : "credHelpers");
+	}
+	out = json ? auth_json(&c) : auth_header(&c);
+	if (out) {
+		buf line = { 0 };
+
+		buf_adds(&line, out);
+		buf_addc(&line, '\n');
+		put(line.p);
+		wipe(&line);
+		explicit_bzero(out, strlen(out));
+		free(out);
+	}
+	auth_creds_free(&c);
+	imageref_free(&ref);
+	return 0;
+}
+
+/* ---- certs ------------------------------------------------------------- */
+
+struct cert {
+	char *src;  /* path to copy */
+	char *name; /* file name under DIR/<registry> */
+};
+
+static bool has_cert_ext(const char *name)
+{
+	return str_ends(name, ".crt") || str_ends(name, ".cert") || str_ends(name, ".key");
+}
+
+static bool listed(const struct cert *v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].name, name))
+			return true;
+	return false;
+}
+
+/* Lists what to install from PATH into *out; -1 with e filled. */
+static int list_certs(const char *from, struct cert **out, size_t *n, eb_err *e)
+{
+	struct dirent **ents;
+	struct stat st;
+	struct cert *v = NULL;
+	size_t k = 0;
+	int m;
+
+	if (stat(from, &st)) {
+		eb_errf(e, "--from %s: %s", from, strerror(errno));
+		return -1;
+	}
+	if (S_ISREG(st.st_mode)) {
+		v = xmalloc(sizeof *v);
+		v[0] = (struct cert){ xstrdup(from), xstrdup("ca.crt") };
+		*out = v;
+		*n = 1;
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		eb_errf(e, "--from %s: not a file or a directory", from);
+		return -1;
+	}
+	m = scandir(from, &ents, NULL, alphasort);
+	if (m < 0) {
+		eb_errf(e, "--from %s: unable to read the directory: %s", from, strerror(errno));
+		return -1;
+	}
+	v = xcalloc((size_t)m + 1, sizeof *v);
+	for (int i = 0; i < m; i++) {
+		const char *name = ents[i]->d_name;
+		char *src = xasprintf("%s/%s", from, name);
+
+		/* hidden: ".", "..", and Kubernetes' "..data" links in a
+		 * mounted secret or config map */
+		if (name[0] == '.' || stat(src, &st) || !S_ISREG(st.st_mode)) {
+			free(src);
+			continue;
+		}
+		v[k].src = src;
+		v[k].name = has_cert_ext(name) ? xstrdup(name) : xasprintf("%s.crt", name);
+		k++;
+	}
+	for (int i = 0; i < m; i++)
+		free(ents[i]);
+	free(ents);
+	*out = v;
+	*n = k;
+	if (k == 0) {
+		eb_errf(e, "--from %s: no regular files in the directory", from);
+		return -1;
+	}
+	/* moby registry.ReadCertsDirectory refuses X.cert without X.key and
+	 * X.key without X.cert: every pull from the registry would fail. */
+	for (size_t i = 0; i < k; i++) {
+		const char *name = v[i].name;
+		bool cert = str_ends(name, ".cert"), key = str_ends(name, ".key");
+		char *pair;
+
+		if (!cert && !key)
+			continue;
+		pair = xasprintf("%.*s%s", (int)(strlen(name) - (cert ? 5 : 4)), name,
+				 cert ? ".key" : ".cert");
+		if (!listed(v, k, pair)) {
+			eb_errf(e, "--from %s: %s has no %s beside it, and dockerd refuses "
+				"an unpaired client %s (CA certificates must end in .crt)",
+				from, name, pair, cert ? "certificate" : "key");
+			free(pair);
+			return -1;
+		}
+		free(pair);
+	}
+	for (size_t i = 0; i < k; i++) {
+		if (listed(v, i, v[i].name)) {
+			eb_errf(e, "--from %s: two files would be installed as %s", from, v[i].name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void free_certs(struct cert *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].src);
+		free(v[i].name);
+	}
+	free(v);
+}
+
+static int copy_file(const char *src, const char *dst, mode_t mode, eb_err *e)
+{
+	char chunk[8192];
+	int in, out, rc = -1;
+	ssize_t n;
+
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		eb_errf(e, "unable to open %s: %s", src, strerror(errno));
+		return -1;
+	}
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (out < 0) {
+		eb_errf(e, "unable to create %s: %s", dst, strerror(errno));
+		close(in);
+		return -1;
+	}
+	while ((n = read(in, chunk, sizeof chunk)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			eb_errf(e, "unable to read %s: %s", src, strerror(errno));
+			goto out;
+		}
+		for (ssize_t w = 0, r; w < n; w += r) {
+			r = write(out, chunk + w, (size_t)(n - w));
+			if (r < 0 && errno == EINTR) {
+				r = 0;
+				continue;
+			}
+			if (r < 0) {
+				eb_errf(e, "unable to write %s: %s", dst, strerror(errno));
+				goto out;
+			}
+		}
+	}
+	if (fsync(out)) {
+		eb_errf(e, "unable to write %s: %s", dst, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (close(out) && rc == 0) {
+		eb_errf(e, "unable to write %s: %s", dst, strerror(errno));
+		rc = -1;
+	}
+	close(in);
+	return rc;
+}
+
+/* mkdir -p, 0755 for what it makes. */
+static int make_dirs(const char *path, eb_err *e)
+{
+	char *p = xstrdup(path);
+	int rc = 0;
+
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s)
+			continue;
+		char c = *s;
+
+		*s = 0;
+		if (mkdir(p, 0755) && errno != EEXIST) {
+			eb_errf(e, "unable to create %s: %s", p, strerror(errno));
+			rc = -1;
+			break;
+		}
+		*s = c;
+		if (!c)
+			break;
+	}
+	free(p);
+	return rc;
+}
+
+static void remove_tmp(const char *tmp, const struct cert *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *f = xasprintf("%s/%s", tmp, v[i].name);
+
+		unlink(f);
+		free(f);
+	}
+	rmdir(tmp);
+}
+
+static void note_untouched(const char *target)
+{
+	fprintf(stderr, "envbox-auth: note: %s already exists; left untouched\n", target);
+}
+
+static int cmd_certs(int argc, char **argv)
+{
+	const char *image = getenv("CODER_INNER_IMAGE");
+	const char *from = getenv("CODER_EXTRA_CERTS_PATH");
+	const char *dir = DEFAULT_CERTS_DIR, *v;
+	struct imageref ref;
+	struct cert *certs = NULL;
+	size_t n = 0;
+	struct stat st;
+	char *target, *tmp;
+	buf out = { 0 };
+	eb_err e;
+
+	for (int i = 1; i < argc; i++) {
+		if ((v = opt_value(argc, argv, &i, "--image")))
+			image = v;
+		else if ((v = opt_value(argc, argv, &i, "--from")))
+			from = v;
+		else if ((v = opt_value(argc, argv, &i, "--certs-dir")))
+			dir = v;
+		else if (argv[i][0] == '-')
+			usage_error("unknown option %s", argv[i]);
+		else
+			usage_error("unexpected argument \"%s\"", argv[i]);
+	}
+	if (!from || !*from)
+		usage_error("no certificates: give --from PATH or set CODER_EXTRA_CERTS_PATH");
+	if (!*dir)
+		usage_error("--certs-dir: empty path");
+	parse_image(image, &ref);
+
+	target = xasprintf("%s/%s", dir, ref.registry);
+	/* Someone put certificates there on purpose (a wrapped image, a
+	 * mount): theirs win, and --from is not even read, as in coder/envbox. */
+	if (lstat(target, &st) == 0) {
+		note_untouched(target);
+		goto done;
+	}
+	if (errno != ENOENT)
+		die("unable to inspect %s: %s", target, strerror(errno));
+	if (list_certs(from, &certs, &n, &e))
+		die_err(&e);
+	if (!strcmp(ref.registry, "docker.io"))
+		warn("dockerd does not read certs.d for Docker Hub; installing anyway");
+	if (make_dirs(dir, &e))
+		die_err(&e);
+
+	tmp = xasprintf("%s/.%s.XXXXXX", dir, ref.registry);
+	if (!mkdtemp(tmp))
+		die("unable to create a directory in %s: %s", dir, strerror(errno));
+	for (size_t i = 0; i < n; i++) {
+		char *dst = xasprintf("%s/%s", tmp, certs[i].name);
+		mode_t mode = str_ends(certs[i].name, ".key") ? 0600 : 0644;
+
+		if (copy_file(certs[i].src, dst, mode, &e)) {
+			remove_tmp(tmp, certs, n);
+			die_err(&e);
+		}
+		free(dst);
+	}
+	if (chmod(tmp, 0755)) {
+		remove_tmp(tmp, certs, n);
+		die("unable to chmod %s: %s", tmp, strerror(errno));
+	}
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, target, RENAME_NOREPLACE) &&
+	    ((errno != EINVAL && errno != ENOSYS) || rename(tmp, target))) {
+		int err = errno;
+
+		remove_tmp(tmp, certs, n);
+		if (err == EEXIST || err == ENOTEMPTY) {
+			note_untouched(target);
+			free(tmp);
+			goto done;
+		}
+		die("unable to rename %s to %s: %s", tmp, target, strerror(err));
+	}
+	free(tmp);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&out, "%s/%s\n", target, certs[i].name);
+	if (out.p)
+		put(out.p);
+done:
+	buf_free(&out);
+	free(target);
+	free_certs(certs, n);
+	imageref_free(&ref);
+	return 0;
+}
 
 int auth_main(int argc, char **argv)
 {
 	if (wants_help(argc, argv))
 		help();
-	die("not implemented yet");
+	if (argc > 1 && !strcmp(argv[1], "certs"))
+		return cmd_certs(argc - 1, argv + 1);
+	return cmd_creds(argc, argv);
 }
