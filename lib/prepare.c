@@ -1,0 +1,496 @@
+/* prepare: decide and carry out what each bind-mount source needs before
+ * the inner container can use it (see prepare.h). */
+#include "prepare.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Targets private to envbox: the inner container's own state, kept by the
+ * outer container's dockerd/sysbox, whose ownership they manage. Exact
+ * matches, as the original's envboxPrivateMounts. */
+static const char *const private_dsts[] = {
+	"/var/lib/docker",     /* the inner dockerd's images and containers */
+	"/var/lib/containers", /* podman/buildah storage inside */
+	"/var/lib/sysbox",     /* sysbox's own state for the inner container */
+	"/lib/modules",        /* host kernel modules, read by inner tools */
+	"/usr/src",            /* host kernel headers, same */
+	"/var/lib/coder",      /* not a mount of envbox's own, but sysbox
+				* handles it: nothing for us to shift */
+};
+
+/* Strips trailing slashes: "/a/" names "/a". Returns the length kept. */
+static size_t trimmed_len(const char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 1 && s[n - 1] == '/')
+		n--;
+	return n;
+}
+
+bool prepare_private_dst(const char *dst)
+{
+	size_t n = trimmed_len(dst);
+
+	for (size_t i = 0; i < sizeof private_dsts / sizeof *private_dsts; i++)
+		if (strlen(private_dsts[i]) == n && !memcmp(private_dsts[i], dst, n))
+			return true;
+	return false;
+}
+
+/* The next component of *p (skipping "/" runs and "." components), its
+ * length in *len; NULL at the end. */
+static const char *next_comp(const char **p, size_t *len)
+{
+	const char *s = *p, *c;
+
+	for (;;) {
+		while (*s == '/')
+			s++;
+		if (!*s) {
+			*p = s;
+			return NULL;
+		}
+		c = s;
+		while (*s && *s != '/')
+			s++;
+		if (s - c == 1 && c[0] == '.')
+			continue;
+		*len = (size_t)(s - c);
+		*p = s;
+		return c;
+	}
+}
+
+static bool comp_is(const char *c, size_t n, const char *w)
+{
+	return c && n == strlen(w) && !memcmp(c, w, n);
+}
+
+bool prepare_home_path(const char *path)
+{
+	const char *p = path, *a, *b;
+	size_t al = 0, bl = 0;
+
+	if (path[0] != '/')
+		return false;
+	a = next_comp(&p, &al);
+	if (comp_is(a, al, "root"))
+		return next_comp(&p, &al) == NULL;
+	if (!comp_is(a, al, "home"))
+		return false;
+	b = next_comp(&p, &bl);
+	return b && !comp_is(b, bl, "..") && next_comp(&p, &al) == NULL;
+}
+
+bool prepare_same_path(const char *a, const char *b)
+{
+	const char *ca, *cb;
+	size_t la = 0, lb = 0;
+
+	if (a[0] != '/' || b[0] != '/')
+		return false;
+	for (;;) {
+		ca = next_comp(&a, &la);
+		cb = next_comp(&b, &lb);
+		if (!ca || !cb)
+			return !ca && !cb;
+		if (la != lb || memcmp(ca, cb, la))
+			return false;
+	}
+}
+
+int prepare_shift(const char *what, uint64_t id, uint64_t offset, uint32_t *out,
+		  eb_err *e)
+{
+	/* Both are at most 2^64-1 only in theory: callers pass 32-bit values,
+	 * so the sum cannot wrap; check anyway, it is one comparison. */
+	if (id > PREPARE_ID_MAX || offset > PREPARE_ID_MAX ||
+	    id + offset > PREPARE_ID_MAX) {
+		eb_errf(e, "%s %llu + offset %llu is past the largest ID %u", what,
+			(unsigned long long)id, (unsigned long long)offset,
+			PREPARE_ID_MAX);
+		return -1;
+	}
+	*out = (uint32_t)(id + offset);
+	return 0;
+}
+
+struct opt_flag {
+	const char *opt;
+	unsigned long flag;
+};
+
+/* Per-mount flags a remount must repeat, else it clears them. Atime flags
+ * (noatime, relatime, nodiratime) are left out on purpose: a remount that
+ * names none keeps the mount's own. */
+static const struct opt_flag mount_flags[] = {
+	{ "nosuid", MS_NOSUID },           /* often locked in a user namespace */
+	{ "nodev", MS_NODEV },             /* likewise */
+	{ "noexec", MS_NOEXEC },           /* likewise */
+	{ "nosymfollow", MS_NOSYMFOLLOW }, /* Linux 5.10 */
+};
+
+/* Superblock flags inside MS_RMT_MASK: a plain remount resets the ones it
+ * is not given. "ro" is the one we mean to drop. */
+static const struct opt_flag super_flags[] = {
+	{ "sync", MS_SYNCHRONOUS },
+	{ "mand", MS_MANDLOCK },
+	{ "lazytime", MS_LAZYTIME },
+	{ "i_version", MS_I_VERSION },
+};
+
+static unsigned long flags_from(const char *opts, const struct opt_flag *t, size_t n)
+{
+	unsigned long f = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (mountinfo_has_opt(opts, t[i].opt))
+			f |= t[i].flag;
+	return f;
+}
+
+unsigned long prepare_mount_flags(const char *vfs_opts)
+{
+	return flags_from(vfs_opts, mount_flags, sizeof mount_flags / sizeof *mount_flags);
+}
+
+unsigned long prepare_super_flags(const char *super_opts)
+{
+	return flags_from(super_opts, super_flags, sizeof super_flags / sizeof *super_flags);
+}
+
+/* --- plan --------------------------------------------------------------- */
+
+/* "SRC: " or "SRC (resolved PATH): " before why, so a message names both
+ * what the user wrote and what would change. */
+__attribute__((format(printf, 3, 4)))
+static int fail(eb_err *e, const struct prepare_step *s, const char *fmt, ...)
+{
+	char why[sizeof e->msg];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	if (s->path && strcmp(s->path, s->src))
+		eb_errf(e, "%s (resolved %s): %s", s->src, s->path, why);
+	else
+		eb_errf(e, "%s: %s", s->src, why);
+	return -1;
+}
+
+/* Resolves s->src into s->path as docker will: symlinks followed. A missing
+ * source becomes the real path of its nearest existing ancestor plus the
+ * missing rest, which starts at s->create_from. */
+static int resolve(struct prepare_step *s, eb_err *e)
+{
+	const char *src = s->src, *p, *c;
+	char *real, *prefix;
+	size_t len = 0, end;
+	struct stat st;
+	buf b = { 0 };
+
+	real = realpath(src, NULL);
+	if (real) {
+		s->path = real;
+		return 0;
+	}
+	if (errno != ENOENT)
+		return fail(e, s, "unable to resolve: %s", strerror(errno));
+
+	/* The first prefix that is missing; the one before it exists. */
+	p = src;
+	for (;;) {
+		c = next_comp(&p, &len);
+		if (!c) /* every prefix exists, yet the whole does not: a race */
+			return fail(e, s, "unable to resolve: %s", strerror(ENOENT));
+		end = (size_t)(c - src) + len;
+		prefix = xstrndup(src, end);
+		real = realpath(prefix, NULL);
+		if (real) {
+			free(prefix);
+			free(real);
+			continue;
+		}
+		if (errno != ENOENT) {
+			fail(e, s, "unable to resolve %s: %s", prefix, strerror(errno));
+			free(prefix);
+			return -1;
+		}
+		if (!lstat(prefix, &st)) {
+			fail(e, s, "%s is a symbolic link to a missing path", prefix);
+			free(prefix);
+			return -1;
+		}
+		free(prefix);
+		break;
+	}
+	/* c is the first missing component; its parent exists. */
+	prefix = xstrndup(src, (size_t)(c - src));
+	real = realpath(prefix, NULL);
+	free(prefix);
+	if (!real)
+		return fail(e, s, "unable to resolve: %s", strerror(errno));
+	buf_adds(&b, real);
+	if (strcmp(real, "/"))
+		buf_addc(&b, '/');
+	free(real);
+	s->create_from = b.len;
+	p = c;
+	while ((c = next_comp(&p, &len))) {
+		/* mkdir -p would make "a/.." then take it back out; docker
+		 * would not agree on the path. Refuse rather than guess. */
+		if (comp_is(c, len, "..")) {
+			buf_free(&b);
+			return fail(e, s, "\"..\" after a missing directory");
+		}
+		if (b.p[b.len - 1] != '/')
+			buf_addc(&b, '/');
+		buf_add(&b, c, len);
+	}
+	s->path = buf_steal(&b);
+	return 0;
+}
+
+/* What kind of file mode is, for a warning; NULL for a directory or a
+ * regular file, which we prepare. */
+static const char *special_kind(mode_t mode)
+{
+	if (S_ISDIR(mode) || S_ISREG(mode))
+		return NULL;
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return "a device node";
+	return "not a directory or a regular file";
+}
+
+/* The mount holding path, or an error: a table that holds nothing for an
+ * absolute path has no "/" and cannot be trusted. */
+static const struct mountinfo_entry *holder(const struct mountinfo *mi,
+					    struct prepare_step *s, const char *path,
+					    eb_err *e)
+{
+	const struct mountinfo_entry *m = mountinfo_find(mi, path);
+
+	if (!m)
+		fail(e, s, "no mount in the mount table holds %s", path);
+	return m;
+}
+
+/* Decides s's actions once s->path is known and the IDs are final. */
+static int decide(struct prepare_step *s, bool private_dst, const struct mountinfo *mi,
+		  eb_err *e)
+{
+	const struct mountinfo_entry *m;
+	struct stat st;
+	bool dir;
+
+	if (s->create_from) {
+		char *parent = xstrndup(s->path, s->create_from);
+
+		m = holder(mi, s, parent, e);
+		if (m && m->ro)
+			fail(e, s, "missing, and cannot be created on the read-only "
+			     "mount %s", m->target);
+		free(parent);
+		if (!m || m->ro)
+			return -1;
+	}
+	if (private_dst)
+		return 0;
+	if (!strcmp(s->path, "/"))
+		return fail(e, s, "refusing to change the owner and mode of /");
+	if (s->create_from) {
+		s->chown = s->chmod = true;
+		return 0;
+	}
+	if (stat(s->path, &st))
+		return fail(e, s, "unable to stat: %s", strerror(errno));
+	s->warning = special_kind(st.st_mode);
+	if (s->warning)
+		return 0;
+	dir = S_ISDIR(st.st_mode);
+	s->chown = st.st_uid != s->uid || st.st_gid != s->gid;
+	/* Not for a regular file: 02755 would make it executable. */
+	s->chmod = dir && (st.st_mode & 07777) != 02755;
+	if (!s->chown && !s->chmod)
+		return 0;
+
+	m = holder(mi, s, s->path, e);
+	if (!m)
+		return -1;
+	if (!m->ro)
+		return 0;
+	/* Its own mount point: remounting it touches only this source (and
+	 * other mounts of a read-only filesystem, which is then made rw). A
+	 * source deeper inside would mean remounting a parent: refused. */
+	if (!prepare_same_path(m->target, s->path))
+		return fail(e, s, "on the read-only mount %s (only a source that is "
+			    "itself a mount point is remounted read-write)", m->target);
+	s->remount = (m->mnt_ro ? PREPARE_REMOUNT_MOUNT : 0) |
+		     (m->sb_ro ? PREPARE_REMOUNT_SUPER : 0);
+	s->mnt_flags = prepare_mount_flags(m->vfs_opts);
+	s->sb_flags = prepare_super_flags(m->super_opts);
+	return 0;
+}
+
+int prepare_plan(struct prepare_plan *p, const struct prepare_opts *o,
+		 const struct spec *binds, size_t n, const struct mountinfo *mi,
+		 eb_err *e)
+{
+	uint32_t root_id, user_uid, user_gid;
+	bool *home = xcalloc(n, sizeof *home);
+
+	p->v = xcalloc(n, sizeof *p->v);
+	p->n = n;
+	if (prepare_shift("root uid", 0, o->offset, &root_id, e) ||
+	    prepare_shift("uid", o->uid, o->offset, &user_uid, e) ||
+	    prepare_shift("gid", o->gid, o->offset, &user_gid, e))
+		goto fail;
+
+	for (size_t i = 0; i < n; i++) {
+		struct prepare_step *s = &p->v[i];
+
+		s->src = binds[i].src;
+		s->dst = binds[i].dst;
+		if (binds[i].kind != SPEC_BIND) {
+			eb_errf(e, "%s: not a bind entry", s->src ? s->src : "?");
+			goto fail;
+		}
+		if (resolve(s, e))
+			goto fail;
+		/* The home mount, or a source at /root or /home/NAME, as
+		 * written or once resolved. */
+		home[i] = prepare_same_path(s->dst, o->home) ||
+			  prepare_home_path(s->src) || prepare_home_path(s->path);
+	}
+	/* One source bound twice gets one owner: the user's if any of its
+	 * mounts is a home, so the user can write it wherever it appears. */
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++)
+			if (home[j] && !prepare_private_dst(p->v[j].dst) &&
+			    !strcmp(p->v[i].path, p->v[j].path))
+				home[i] = true;
+	for (size_t i = 0; i < n; i++) {
+		struct prepare_step *s = &p->v[i];
+
+		s->uid = home[i] ? user_uid : root_id;
+		s->gid = home[i] ? user_gid : root_id;
+		if (decide(s, prepare_private_dst(s->dst), mi, e))
+			goto fail;
+	}
+	free(home);
+	return 0;
+fail:
+	free(home);
+	prepare_plan_free(p);
+	return -1;
+}
+
+void prepare_plan_free(struct prepare_plan *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->v[i].path);
+	free(p->v);
+	p->v = NULL;
+	p->n = 0;
+}
+
+/* --- apply -------------------------------------------------------------- */
+
+int prepare_own(const char *path, uint32_t uid, uint32_t gid, int mode, eb_err *e)
+{
+	if (fchownat(AT_FDCWD, path, (uid_t)uid, (gid_t)gid, AT_SYMLINK_NOFOLLOW)) {
+		eb_errf(e, "unable to chown %u:%u: %s", uid, gid, strerror(errno));
+		return -1;
+	}
+	if (mode >= 0 && chmod(path, (mode_t)mode)) {
+		eb_errf(e, "unable to chmod %o: %s", (unsigned)mode, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int prepare_mkdirs(const char *path, size_t create_from, eb_err *e)
+{
+	char *p = xstrdup(path);
+	size_t n = strlen(p);
+	struct stat st;
+	int rc = 0;
+
+	for (size_t i = create_from; i <= n && !rc; i++) {
+		if (p[i] != '/' && p[i] != 0)
+			continue;
+		if (i == 0 || p[i - 1] == '/')
+			continue;
+		p[i] = 0;
+		/* Already there (another entry made it): fine if a directory,
+		 * as with mkdir -p. The mode is set apart from mkdir so the
+		 * umask does not change it. */
+		if (mkdir(p, 0755) == 0) {
+			if (chmod(p, 0755)) {
+				eb_errf(e, "unable to chmod %s: %s", p, strerror(errno));
+				rc = -1;
+			}
+		} else if (errno != EEXIST || stat(p, &st) || !S_ISDIR(st.st_mode)) {
+			eb_errf(e, "unable to create %s: %s", p,
+				strerror(errno == EEXIST ? ENOTDIR : errno));
+			rc = -1;
+		}
+		if (i < n)
+			p[i] = '/';
+	}
+	free(p);
+	return rc;
+}
+
+int prepare_remount_rw(const char *path, int remount, unsigned long mnt_flags,
+		       unsigned long sb_flags, eb_err *e)
+{
+	/* A plain remount reconfigures the filesystem and also sets the
+	 * mount's flags, so it clears a per-mount ro too. */
+	if ((remount & PREPARE_REMOUNT_SUPER) &&
+	    mount(NULL, path, NULL, MS_REMOUNT | mnt_flags | sb_flags, NULL)) {
+		eb_errf(e, "unable to remount the read-only filesystem read-write "
+			"(MS_REMOUNT): %s", strerror(errno));
+		return -1;
+	}
+	if ((remount & PREPARE_REMOUNT_MOUNT) &&
+	    mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | mnt_flags, NULL)) {
+		eb_errf(e, "unable to remount the read-only mount read-write "
+			"(MS_REMOUNT|MS_BIND): %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int prepare_apply(const struct prepare_plan *p, eb_err *e)
+{
+	eb_err why;
+
+	for (size_t i = 0; i < p->n; i++) {
+		const struct prepare_step *s = &p->v[i];
+
+		if (s->create_from && prepare_mkdirs(s->path, s->create_from, &why))
+			return fail(e, s, "%s", why.msg);
+		if (s->remount &&
+		    prepare_remount_rw(s->path, s->remount, s->mnt_flags, s->sb_flags, &why))
+			return fail(e, s, "%s", why.msg);
+		if ((s->chown || s->chmod) &&
+		    prepare_own(s->path, s->uid, s->gid, s->chmod ? 02755 : -1, &why))
+			return fail(e, s, "%s", why.msg);
+	}
+	return 0;
+}

@@ -1,0 +1,111 @@
+/* prepare: make bind-mount sources usable by the inner container, whose root
+ * is host uid OFFSET (100000 by default), as the original envbox does
+ * before it creates the workspace (coder/envbox cli/docker.go):
+ *
+ *   - a destination private to envbox is left alone (prepare_private_dst);
+ *   - a missing source is created as a directory, as docker would;
+ *   - a source that is itself a read-only mount is remounted read-write, so
+ *     it can be chowned (the bind into the inner container stays ro);
+ *   - a directory gets mode 02755, and every source the owner
+ *     (uid+OFFSET, gid+OFFSET) when it is the user's home (prepare_is_home),
+ *     else (OFFSET, OFFSET), the inner root.
+ *
+ * prepare_plan decides everything and checks every source while changing
+ * nothing; prepare_apply then does it. So a refused input leaves the
+ * filesystem as it was. */
+#ifndef ENVBOX_PREPARE_H
+#define ENVBOX_PREPARE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "mountinfo.h"
+#include "spec.h"
+#include "util.h"
+
+#define PREPARE_OFFSET 100000u
+/* (uid_t)-1 means "leave unchanged" to chown(2): the largest real ID is one
+ * less. */
+#define PREPARE_ID_MAX 4294967294u
+
+/* True when dst is a target envbox keeps to itself: its source is not
+ * chmodded or chowned. dst must match a table entry exactly (a trailing
+ * "/" aside), as in the original. */
+bool prepare_private_dst(const char *dst);
+
+/* True when path is /root or /home/NAME: exactly one component under
+ * /home ("//home/coder/" too; "/home", "/home/a/b" and "/home/.." not). */
+bool prepare_home_path(const char *path);
+
+/* True when absolute paths a and b name the same path lexically: empty and
+ * "." components are ignored, ".." is not folded. */
+bool prepare_same_path(const char *a, const char *b);
+
+/* *out = id + offset; -1 with e naming what when the sum passes
+ * PREPARE_ID_MAX. what names the id in the error ("uid"). */
+int prepare_shift(const char *what, uint64_t id, uint64_t offset, uint32_t *out,
+		  eb_err *e);
+
+/* The per-mount flags (mountinfo field 6) a read-write remount must keep:
+ * MS_REMOUNT sets them all at once, and dropping a locked one (nosuid in a
+ * user namespace) is EPERM. */
+unsigned long prepare_mount_flags(const char *vfs_opts);
+/* Likewise the superblock flags (field 11) a plain MS_REMOUNT resets. */
+unsigned long prepare_super_flags(const char *super_opts);
+
+struct prepare_opts {
+	uint32_t uid, gid; /* the inner user's, unshifted */
+	uint32_t offset;   /* host uid of the inner root */
+	const char *home;  /* the inner user's home directory */
+};
+
+enum {
+	PREPARE_REMOUNT_MOUNT = 1, /* MS_REMOUNT|MS_BIND: the mount is ro */
+	PREPARE_REMOUNT_SUPER = 2, /* MS_REMOUNT: the filesystem is ro */
+};
+
+struct prepare_step {
+	const char *src, *dst;   /* as in the bind line (borrowed) */
+	char *path;              /* src with symlinks resolved: what changes */
+	size_t create_from;      /* path[create_from..] is missing (0: exists) */
+	const char *warning;     /* why a source we would prepare is left as
+				  * it is ("a socket"), or NULL */
+	int remount;             /* PREPARE_REMOUNT_* */
+	unsigned long mnt_flags, sb_flags; /* flags the remount keeps */
+	bool chown, chmod;       /* chmod: 02755, directories only */
+	uint32_t uid, gid;
+};
+
+struct prepare_plan {
+	struct prepare_step *v;
+	size_t n;
+};
+
+/* Checks binds[0..n) (SPEC_BIND entries) and decides what each needs,
+ * reading the filesystem (realpath, stat) and mi but changing nothing.
+ * -1 with e "SRC: why" for the first source that cannot be prepared. */
+int prepare_plan(struct prepare_plan *p, const struct prepare_opts *o,
+		 const struct spec *binds, size_t n, const struct mountinfo *mi,
+		 eb_err *e);
+/* Carries the plan out in order; -1 with e "SRC: why" at the first
+ * failure (the kernel can still refuse what the plan allowed: a chown on
+ * a filesystem without owners). */
+int prepare_apply(const struct prepare_plan *p, eb_err *e);
+void prepare_plan_free(struct prepare_plan *p);
+
+/* The syscalls, shared with envbox-xid. Each fills e with "why" only. */
+
+/* Sets path's owner to uid:gid without following a final symlink, then
+ * its mode to mode unless mode is -1 (after, since chown clears set-ID
+ * bits on files). */
+int prepare_own(const char *path, uint32_t uid, uint32_t gid, int mode, eb_err *e);
+/* mkdir -p path[create_from..], each new directory 0755 whatever the
+ * umask; path[0..create_from) must exist. */
+int prepare_mkdirs(const char *path, size_t create_from, eb_err *e);
+/* Makes the mount at path read-write (remount: PREPARE_REMOUNT_*),
+ * keeping mnt_flags and sb_flags. */
+int prepare_remount_rw(const char *path, int remount, unsigned long mnt_flags,
+		       unsigned long sb_flags, eb_err *e);
+
+#endif
