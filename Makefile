@@ -71,7 +71,7 @@ test: deps
 
 # ASan+UBSan: unit tests and the applets' bats suites, in a separate build dir.
 sanitize check:
-	$(MAKE) BUILD=build-san SAN=1 CC=clang unit bats
+	ASAN_OPTIONS=exitcode=99:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(MAKE) BUILD=build-san SAN=1 CC=clang unit bats
 
 # libFuzzer: every tests/fuzz/fuzz_*.c for FUZZ_TIME seconds each, seeded
 # from tests/fuzz/corpus/NAME (new inputs go to a scratch corpus copy).
