@@ -7,45 +7,74 @@
 
 #include "applet.h"
 #include "docker.h"
+#include "docker_cmds.h"
 
 const char docker_usage[] =
-	"Usage: envbox-docker api [--header 'NAME: VALUE']... METHOD PATH [BODY|-]\n"
+	"Usage: envbox-docker COMMAND [OPTIONS] [ARGS]\n"
 	"\n"
 	"The Docker Engine API client behind `envbox docker`, talking to the daemon\n"
-	"at $DOCKER_HOST.\n"
+	"at $DOCKER_HOST. Each step of the entrypoint is one command, usable alone.\n"
 	"\n"
-	"Commands:\n"
-	"  api METHOD PATH [BODY|-]\n"
-	"        One raw Engine API request, like curl --unix-socket: prints the\n"
-	"        answer's body on stdout as it arrives (streams such as pull\n"
-	"        progress included). PATH is unversioned, e.g. /containers/json,\n"
-	"        and is sent as /v1.41/containers/json; a PATH starting with /v1.\n"
-	"        is sent as it is. BODY is sent as application/json; - reads it\n"
-	"        from stdin.\n"
+	"Image commands:\n"
+	"  pull IMAGE [--retries N]\n"
+	"        Pull IMAGE, logging progress at most every 2 s (layers done out of\n"
+	"        all, bytes downloaded). Credentials: the X-Registry-Auth value in\n"
+	"        $ENVBOX_REGISTRY_AUTH (what envbox-auth prints), when set. Up to N\n"
+	"        retries (default 10) with backoff; a certificate error fails at once\n"
+	"        and points at CODER_EXTRA_CERTS_PATH; an authentication error fails\n"
+	"        at once naming the registry.\n"
+	"  probe IMAGE USER\n"
+	"        Print USER's \"uid N\", \"gid N\", \"home DIR\", then \"init yes|no\"\n"
+	"        (/sbin/init exists) and \"os ID\" (/etc/os-release ID, \"linux\" when\n"
+	"        absent), read through the archive API without starting a container.\n"
+	"  prune   Remove images no container uses; print the bytes reclaimed.\n"
 	"\n"
-	"Coming with the main job (they say \"not implemented yet\" and exit 1):\n"
-	"  pull IMAGE                      pull with envbox-auth's credentials\n"
-	"  probe IMAGE USER                uid, gid, home, init, os of USER in IMAGE\n"
-	"  create NAME IMAGE               create the container from spec lines\n"
-	"  start NAME, stop NAME, rm NAME\n"
-	"  exec NAME [--user U] [--stdin] -- CMD...\n"
-	"  prune                           remove unused images\n"
+	"Container commands:\n"
+	"  create NAME IMAGE [--runtime R] [--hostname H] [--workdir DIR] [--init]\n"
+	"         [--cpus N] [--memory BYTES] [--pass-env PATTERNS] [--agent-env]\n"
+	"         [--env NAME=VALUE]...\n"
+	"        Create the workspace container from spec lines on stdin (bind SRC\n"
+	"        DST ro|rw, device HOST INNER, env NAME=VALUE): never privileged, no\n"
+	"        added capabilities, user root, host.docker.internal:host-gateway,\n"
+	"        entrypoint /sbin/init with --init else sleep infinity. A container\n"
+	"        named NAME is removed first. --pass-env passes this process's\n"
+	"        variables named in PATTERNS (CODER_INNER_ENVS syntax); --agent-env\n"
+	"        passes CODER_AGENT_TOKEN and CODER_AGENT_SUBSYSTEM (+envbox).\n"
+	"        Prints the container's id.\n"
+	"  start NAME\n"
+	"  stop NAME [--timeout S]\n"
+	"  rm NAME [--force]\n"
+	"  exec NAME [--user U] [--env NAME=VALUE]... [--workdir DIR] [--stdin]\n"
+	"       [--log] -- CMD [ARG]...\n"
+	"        Run CMD in the container and exit with its status. --stdin sends\n"
+	"        stdin through the hijacked attach stream; --log turns CMD's output\n"
+	"        into build-log lines. SIGTERM or SIGINT is passed on to CMD, which\n"
+	"        is then given up to 90 s to exit.\n"
 	"\n"
-	"Options:\n"
-	"  --header 'NAME: VALUE'   an extra request header (api; repeatable)\n"
+	"Host commands (for the entrypoint):\n"
+	"  config           Validate the CODER_* variables (exit 2 naming a bad\n"
+	"                   one) and print the settings they give, NAME=VALUE.\n"
+	"  dockerd-args     Print the dockerd command line, one argument a line.\n"
+	"  log TYPE [MESSAGE]...\n"
+	"                   Write a build-log entry (TYPE info, error, done or\n"
+	"                   debug); with no MESSAGE, one entry per line of stdin.\n"
+	"  api [--header 'NAME: VALUE']... METHOD PATH [BODY|-]\n"
+	"                   One raw Engine API request, like curl --unix-socket:\n"
+	"                   prints the answer's body as it arrives. PATH is\n"
+	"                   unversioned (sent as /v" DOCKER_API_VERSION "/PATH); a PATH\n"
+	"                   starting with /v1. is sent as it is. BODY is sent as\n"
+	"                   application/json; - reads it from stdin.\n"
 	"\n"
 	"Environment:\n"
 	"  DOCKER_HOST          the daemon's socket as unix:///path\n"
 	"                       (default unix:///var/run/docker.sock)\n"
 	"  DOCKER_API_VERSION   the API version in paths (default " DOCKER_API_VERSION ")\n"
+	"  ENVBOX_LOG_FORMAT    json (the build log's JSON lines) or text; unset:\n"
+	"                       plain \"envbox-docker: ...\" messages\n"
+	"  CODER_DEBUG          true: debug entries are written\n"
 	"\n"
 	"Exit codes: 0 done, 1 failed (for an error answer: the daemon's message\n"
-	"and the HTTP status), 2 usage error.\n";
-
-/* Subcommands that the main-job issue brings; named so they can say so. */
-static const char *const coming[] = {
-	"pull", "probe", "create", "start", "stop", "rm", "exec", "prune", NULL,
-};
+	"and the HTTP status), 2 usage error. exec: CMD's exit status.\n";
 
 #define BODY_MAX (64u << 20)
 
@@ -142,17 +171,38 @@ static int cmd_api(int argc, char **argv)
 	return 0;
 }
 
+/* The commands, in the order of the usage text. Each gets argv from its own
+ * name on. */
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+	{ "pull", dcmd_pull },
+	{ "probe", dcmd_probe },
+	{ "prune", dcmd_prune },
+	{ "create", dcmd_create },
+	{ "start", dcmd_start },
+	{ "stop", dcmd_stop },
+	{ "rm", dcmd_rm },
+	{ "exec", dcmd_exec },
+	{ "config", dcmd_config },
+	{ "dockerd-args", dcmd_dockerd_args },
+	{ "log", dcmd_log },
+	{ "api", cmd_api },
+};
+
 int docker_main(int argc, char **argv)
 {
-	if (wants_help(argc, argv))
-		help();
 	if (argc < 2)
-		usage_error("which command? api (pull, probe, create, start, stop, rm, exec, prune are coming)");
-	if (!strcmp(argv[1], "api"))
-		return cmd_api(argc - 1, argv + 1);
-	for (const char *const *c = coming; *c; c++)
-		if (!strcmp(argv[1], *c))
-			die("%s: not implemented yet (it comes with the main job); only api works now",
-			    argv[1]);
+		usage_error("which command? pull, probe, prune, create, start, stop, rm, exec, config, dockerd-args, log or api");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		help();
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (!strcmp(argv[1], commands[i].name)) {
+			/* exec's CMD may take --help itself: only look before "--". */
+			if (wants_help(argc - 1, argv + 1))
+				help();
+			return commands[i].run(argc - 1, argv + 1);
+		}
 	usage_error("unknown command \"%s\"", argv[1]);
 }
