@@ -1,22 +1,123 @@
-/* envbox-docker: config,dockerd_args,log (not written yet). */
-#include "applet.h"
-#include "docker_cmds.h"
+/* envbox-docker config, dockerd-args, log: what the entrypoint needs from C
+ * besides the Engine API — validated settings, dockerd's command line, and
+ * build-log entries. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "applet.h"
+#include "config.h"
+#include "docker_cmds.h"
+#include "dockerd.h"
+#include "log.h"
+
+static const char *get_env(const char *name)
+{
+	return getenv(name);
+}
+
+/* config: every CODER_* variable checked before the entrypoint touches
+ * anything; a bad one is a usage error (2) naming it. */
 int dcmd_config(int argc, char **argv)
 {
-	(void)argc;
-	die("%s: not implemented yet", argv[0]);
+	struct envbox_config c;
+	eb_err e;
+
+	(void)argv;
+	if (argc > 1)
+		usage_error("config takes no arguments (it reads CODER_* variables)");
+	if (config_load(&c, get_env, &e) < 0)
+		usage_error("%s", e.msg);
+	printf("container=%s\n", c.container);
+	printf("image=%s\n", c.image);
+	printf("username=%s\n", c.username);
+	printf("hostname=%s\n", c.hostname);
+	printf("workdir=%s\n", c.workdir ? c.workdir : "");
+	printf("bip=%s\n", c.bip);
+	if (c.cpus)
+		printf("cpus=%u\n", c.cpus);
+	else
+		puts("cpus=");
+	if (c.memory)
+		printf("memory=%llu\n", c.memory);
+	else
+		puts("memory=");
+	printf("add_tun=%s\n", c.add_tun ? "true" : "false");
+	printf("add_fuse=%s\n", c.add_fuse ? "true" : "false");
+	printf("add_gpu=%s\n", c.add_gpu ? "true" : "false");
+	printf("disable_idmapped_mount=%s\n", c.disable_idmapped_mount ? "true" : "false");
+	printf("debug=%s\n", c.debug ? "true" : "false");
+	return 0;
 }
 
+/* dockerd-args [--no-space] [--sys-root DIR] [--cgroup-root DIR] [--link IF] */
 int dcmd_dockerd_args(int argc, char **argv)
 {
-	(void)argc;
-	die("%s: not implemented yet", argv[0]);
+	const char *sys_root = "/sys", *cgroup_root = "/sys/fs/cgroup", *link = "eth0", *v;
+	struct dockerd_opts o = { 0 };
+	struct envbox_config c;
+	char **args;
+	eb_err e;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--no-space"))
+			o.no_space = true;
+		else if ((v = opt_value(argc, argv, &i, "--sys-root")))
+			sys_root = v;
+		else if ((v = opt_value(argc, argv, &i, "--cgroup-root")))
+			cgroup_root = v;
+		else if ((v = opt_value(argc, argv, &i, "--link")))
+			link = v;
+		else
+			usage_error("dockerd-args: unexpected argument \"%s\"", argv[i]);
+	}
+	if (config_load(&c, get_env, &e) < 0)
+		usage_error("%s", e.msg);
+	o.bip = c.bip;
+	o.debug = c.debug;
+	o.cgroup_v2 = cgroup_is_v2(cgroup_root);
+	o.mtu = net_mtu(sys_root, link, &e);
+	if (o.mtu < 0)
+		die("dockerd-args: %s", e.msg);
+	if (o.mtu == 0)
+		o.mtu = 1500; /* no such link: dockerd's own default */
+	args = dockerd_argv(&o);
+	for (char **a = args; *a; a++)
+		printf("%s%c", *a, '\n');
+	dockerd_argv_free(args);
+	return 0;
 }
 
+/* log TYPE [MESSAGE]...: one entry, or one per line of stdin. */
 int dcmd_log(int argc, char **argv)
 {
-	(void)argc;
-	die("%s: not implemented yet", argv[0]);
-}
+	int t;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
 
+	if (argc < 2)
+		usage_error("log: expected TYPE (info, error, done or debug) [MESSAGE]...");
+	t = log_type_parse(argv[1]);
+	if (t < 0)
+		usage_error("log: type \"%s\": expected info, error, done or debug", argv[1]);
+	if (argc > 2 || t == LOG_DONE) {
+		buf msg = { 0 };
+
+		for (int i = 2; i < argc; i++) {
+			if (i > 2)
+				buf_addc(&msg, ' ');
+			buf_adds(&msg, argv[i]);
+		}
+		log_write(stderr, (enum log_type)t, msg.p);
+		buf_free(&msg);
+		return 0;
+	}
+	while ((n = getline(&line, &cap, stdin)) > 0) {
+		if (line[n - 1] == '\n')
+			line[n - 1] = 0;
+		log_write(stderr, (enum log_type)t, line);
+	}
+	free(line);
+	return 0;
+}

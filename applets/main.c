@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "applet.h"
+#include "log.h"
 
 int docker_main(int, char **);
 int gpu_scan_main(int, char **);
@@ -70,14 +71,30 @@ int main(int argc, char **argv)
 		argv++;
 	}
 	applet_self = a;
+	log_set_prog(a->name);
 	return a->main(argc, argv);
 }
 
+/* Messages go out as "envbox-APPLET: KIND MSG"; under the entrypoint
+ * (ENVBOX_LOG_FORMAT set) as one build-log entry each, so its log stays one
+ * format. */
 static void vsay(const char *kind, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "%s: %s", applet_self ? applet_self->name : "envbox", kind);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	const char *name = applet_self ? applet_self->name : "envbox";
+	char *msg, *line;
+
+	if (log_format() == LOG_PLAIN) {
+		fprintf(stderr, "%s: %s", name, kind);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		return;
+	}
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	line = xasprintf("%s: %s%s", name, kind, msg ? msg : fmt);
+	log_write(stderr, *kind == 'w' ? LOG_INFO : LOG_ERROR, line);
+	free(line);
+	free(msg);
 }
 
 void die(const char *fmt, ...)
@@ -112,7 +129,8 @@ void usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsay("", fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "Try '%s --help'.\n", name);
+	if (log_format() == LOG_PLAIN)
+		fprintf(stderr, "Try '%s --help'.\n", name);
 	exit(EXIT_USAGE);
 }
 

@@ -1,6 +1,8 @@
 /* envbox-wait: wait for the Docker daemon or a file, with a deadline.
  * The entrypoint runs it after starting dockerd and sysbox-mgr. */
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -9,8 +11,8 @@
 #include "docker.h"
 
 const char wait_usage[] =
-	"Usage: envbox-wait docker [--timeout SECONDS]\n"
-	"       envbox-wait file PATH [--timeout SECONDS]\n"
+	"Usage: envbox-wait docker [--timeout SECONDS] [--pid PID]\n"
+	"       envbox-wait file PATH [--timeout SECONDS] [--pid PID]\n"
 	"\n"
 	"Waits until something is ready, trying again every 200 ms, and gives up\n"
 	"at a deadline.\n"
@@ -22,6 +24,8 @@ const char wait_usage[] =
 	"Options:\n"
 	"  --timeout SECONDS   give up after this many whole seconds (default 300);\n"
 	"                      0 tries once\n"
+	"  --pid PID           give up at once when process PID (the daemon being\n"
+	"                      waited for) exits or is a zombie\n"
 	"\n"
 	"Environment:\n"
 	"  DOCKER_HOST   the daemon's socket as unix:///path\n"
@@ -30,8 +34,8 @@ const char wait_usage[] =
 	"Prints nothing when ready. At the deadline it prints what it waited for\n"
 	"and the last error on stderr.\n"
 	"\n"
-	"Exit codes: 0 ready, 1 not ready by the deadline (or DOCKER_HOST is not a\n"
-	"unix socket), 2 usage error.\n";
+	"Exit codes: 0 ready, 1 not ready by the deadline, PID gone (or\n"
+	"DOCKER_HOST is not a unix socket), 2 usage error.\n";
 
 enum {
 	POLL_MS = 200,     /* between tries; the contract says at most 250 */
@@ -39,6 +43,36 @@ enum {
 	TRY_MIN_MS = 50,
 	ONE_TRY_MS = 1000, /* the single try of --timeout 0 */
 };
+
+/* The process waited on, or 0. */
+static pid_t watched;
+
+/* A dead child stays a zombie until its parent (the entrypoint) reaps it,
+ * and kill(pid, 0) still succeeds on a zombie: read its state instead. */
+static bool watched_gone(void)
+{
+	char path[64], stat[512], *close_paren;
+	FILE *f;
+	size_t n;
+
+	if (!watched)
+		return false;
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)watched);
+	f = fopen(path, "r");
+	if (!f)
+		return kill(watched, 0) < 0 && errno == ESRCH;
+	n = fread(stat, 1, sizeof stat - 1, f);
+	fclose(f);
+	stat[n] = 0;
+	close_paren = strrchr(stat, ')');
+	return close_paren && (close_paren[1] == ' ') &&
+	       (close_paren[2] == 'Z' || close_paren[2] == 'X');
+}
+
+static _Noreturn void die_gone(const char *what)
+{
+	die("process %d exited before %s was ready", (int)watched, what);
+}
 
 static long long now_ms(void)
 {
@@ -85,6 +119,8 @@ static int wait_docker(long long timeout_s)
 			docker_close(&d);
 			return 0;
 		}
+		if (watched_gone())
+			die_gone("the Docker daemon");
 		if (now_ms() >= deadline)
 			break;
 		pause_until(deadline);
@@ -101,6 +137,8 @@ static int wait_file(const char *path, long long timeout_s)
 	for (;;) {
 		if (stat(path, &st) == 0)
 			return 0;
+		if (watched_gone())
+			die_gone(path);
 		if (now_ms() >= deadline)
 			break;
 		pause_until(deadline);
@@ -122,6 +160,12 @@ int wait_main(int argc, char **argv)
 			/* Keeps the millisecond arithmetic far from overflow. */
 			if (timeout_s > 100000000)
 				usage_error("--timeout: %s seconds is too long", v);
+		} else if ((v = opt_value(argc, argv, &i, "--pid"))) {
+			long long pid = parse_count("--pid", v);
+
+			if (pid < 1 || pid > 4194304)
+				usage_error("--pid: \"%s\" is not a process id", v);
+			watched = (pid_t)pid;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			usage_error("unknown option %s", argv[i]);
 		} else if (!what) {

@@ -34,11 +34,22 @@ bool log_debug_enabled(void)
 	return env_true("CODER_DEBUG");
 }
 
-bool log_json_enabled(void)
+static const char *prog = "envbox";
+
+void log_set_prog(const char *p)
+{
+	prog = p;
+}
+
+enum log_format log_format(void)
 {
 	const char *v = getenv("ENVBOX_LOG_FORMAT");
 
-	return !v || strcmp(v, "text") != 0;
+	if (v && !strcmp(v, "json"))
+		return LOG_JSON;
+	if (v && !strcmp(v, "text"))
+		return LOG_TEXT;
+	return LOG_PLAIN;
 }
 
 void log_time(char *out, size_t n)
@@ -53,6 +64,12 @@ void log_time(char *out, size_t n)
 	snprintf(out, n, "%s.%09ldZ", secs, ts.tv_nsec);
 }
 
+static void one_line(buf *b, const char *msg)
+{
+	for (const char *p = msg; *p; p++)
+		buf_addc(b, *p == '\n' || *p == '\r' ? ' ' : *p);
+}
+
 void log_write(FILE *f, enum log_type t, const char *msg)
 {
 	char when[40];
@@ -63,7 +80,8 @@ void log_write(FILE *f, enum log_type t, const char *msg)
 	if (!msg)
 		msg = "";
 	log_time(when, sizeof when);
-	if (log_json_enabled()) {
+	switch (log_format()) {
+	case LOG_JSON: {
 		json_w w;
 
 		jw_init(&w, &b);
@@ -72,10 +90,18 @@ void log_write(FILE *f, enum log_type t, const char *msg)
 		jw_kstr(&w, "time", when);
 		jw_kstr(&w, "type", t == LOG_DEBUG ? "info" : type_names[t]);
 		jw_obj_end(&w);
-	} else {
+		break;
+	}
+	case LOG_TEXT:
 		buf_printf(&b, "%s %s: ", when, type_names[t]);
-		for (const char *p = msg; *p; p++)
-			buf_addc(&b, *p == '\n' || *p == '\r' ? ' ' : *p);
+		one_line(&b, msg);
+		break;
+	case LOG_PLAIN:
+		if (t == LOG_DONE)
+			return;
+		buf_printf(&b, "%s: %s", prog, t == LOG_ERROR ? "error: " : "");
+		one_line(&b, msg);
+		break;
 	}
 	buf_addc(&b, '\n');
 	/* One write per entry so concurrent writers never interleave a line. */

@@ -1,19 +1,26 @@
-/* log: the build log, as the original envbox writes it — one JSON object a
- * line on stderr, {"output":"...","time":"RFC3339","type":"info|error|done"}
- * — or plain lines with ENVBOX_LOG_FORMAT=text. Debug lines appear only with
- * CODER_DEBUG=true (they are "info" lines in JSON, as the original has no
- * debug type). */
+/* log: the build log, as the original envbox writes it. ENVBOX_LOG_FORMAT
+ * picks the form (the entrypoint sets json unless told otherwise):
+ *   json   one object a line: {"output":"...","time":"RFC3339","type":"info"}
+ *          with type info, error or done
+ *   text   "TIME TYPE: message"
+ *   unset  "PROG: message" — an applet run by hand
+ * Debug entries appear only with CODER_DEBUG=true (as "info" in JSON: the
+ * original has no debug type). */
 #ifndef ENVBOX_LOG_H
 #define ENVBOX_LOG_H
 #include <stdbool.h>
 #include <stdio.h>
 
 enum log_type { LOG_INFO, LOG_ERROR, LOG_DONE, LOG_DEBUG };
+enum log_format { LOG_PLAIN, LOG_TEXT, LOG_JSON };
+
+/* The name plain entries start with ("envbox-docker"). */
+void log_set_prog(const char *prog);
+enum log_format log_format(void);
 
 /* Parses "info", "error", "done", "debug"; -1 otherwise. */
 int log_type_parse(const char *s);
 bool log_debug_enabled(void);
-bool log_json_enabled(void);
 
 /* Writes one log entry to f. msg may be NULL (done). Newlines inside msg are
  * kept inside the one JSON string (or become spaces in text mode), so one

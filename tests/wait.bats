@@ -158,7 +158,27 @@ while True:
 @test "--help prints usage on stdout, exit 0" {
 	run --separate-stderr envbox-wait --help
 	assert_success
-	assert_line --index 0 "Usage: envbox-wait docker [--timeout SECONDS]"
+	assert_line --index 0 "Usage: envbox-wait docker [--timeout SECONDS] [--pid PID]"
 	assert_output --partial "Exit codes:"
 	[ -z "$stderr" ]
+}
+
+@test "--pid: a daemon that died (a zombie not yet reaped) ends the wait at once" {
+	# The sleep becomes a child of envbox-wait, which never reaps it: once it
+	# exits it is a zombie, as dockerd is for the entrypoint until it waits.
+	DOCKER_HOST=unix://$T/none.sock timed sh -c 'sleep 0.3 & exec envbox-wait docker --timeout 30 --pid $!' </dev/null
+	assert_failure 1
+	assert_output --regexp "^envbox-wait: process [0-9]+ exited before the Docker daemon was ready$"
+	((ELAPSED < 5000))
+}
+
+@test "--pid: a process that is gone, for file too; bad pids are usage errors" {
+	timed envbox-wait file "$T/never" --timeout 30 --pid 4194303
+	assert_failure 1
+	assert_output "envbox-wait: process 4194303 exited before $T/never was ready"
+	((ELAPSED < 5000))
+	run envbox-wait docker --pid 0
+	assert_failure 2
+	run envbox-wait docker --pid abc
+	assert_failure 2
 }

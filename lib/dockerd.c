@@ -1,0 +1,116 @@
+/* dockerd: the command line envbox starts the inner Docker daemon with. */
+#include "dockerd.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Runs as `sh -c PRELUDE dockerd ARGS...` inside a fresh cgroup namespace.
+ * Remounting cgroup2 makes the namespace's view the mount's root; processes
+ * must leave the root group before controllers can be delegated to children
+ * (cgroup v2's no-internal-processes rule), and new ones may appear while we
+ * move them (docker exec into the outer container), hence the bounded loop. */
+static const char cgroup_v2_prelude[] =
+	"set -e\n"
+	"umount /sys/fs/cgroup\n"
+	"mount -t cgroup2 cgroup /sys/fs/cgroup\n"
+	"mkdir -p /sys/fs/cgroup/init\n"
+	"tries=0\n"
+	"until {\n"
+	"\txargs -rn1 </sys/fs/cgroup/cgroup.procs >/sys/fs/cgroup/init/cgroup.procs 2>/dev/null || :\n"
+	"\tsed -e 's/ / +/g' -e 's/^/+/' </sys/fs/cgroup/cgroup.controllers >/sys/fs/cgroup/cgroup.subtree_control\n"
+	"} 2>/dev/null; do\n"
+	"\ttries=$((tries + 1))\n"
+	"\tif [ \"$tries\" -ge 100 ]; then\n"
+	"\t\techo \"envbox: unable to delegate cgroup controllers after $tries tries\" >&2\n"
+	"\t\texit 1\n"
+	"\tfi\n"
+	"done\n"
+	"exec \"$0\" \"$@\"\n";
+
+/* Where dockerd keeps its data when the user's volume is full: the pod's
+ * ephemeral disk, with vfs because overlay2 cannot stack on overlay. */
+#define NO_SPACE_DATA_ROOT "/var/lib/docker.bak"
+
+char **dockerd_argv(const struct dockerd_opts *o)
+{
+	char **v = xcalloc(24, sizeof *v);
+	int n = 0;
+
+	if (o->cgroup_v2) {
+		v[n++] = xstrdup("unshare");
+		v[n++] = xstrdup("--cgroup");
+		v[n++] = xstrdup("/bin/sh");
+		v[n++] = xstrdup("-c");
+		v[n++] = xstrdup(cgroup_v2_prelude);
+	}
+	v[n++] = xstrdup("dockerd");
+	v[n++] = xstrdup("--userns-remap=coder");
+	v[n++] = xasprintf("--bip=%s", o->bip);
+	v[n++] = xasprintf("--mtu=%d", o->mtu);
+	if (o->no_space) {
+		v[n++] = xstrdup("--data-root=" NO_SPACE_DATA_ROOT);
+		v[n++] = xstrdup("--storage-driver=vfs");
+	} else {
+		v[n++] = xstrdup("--storage-driver=overlay2");
+	}
+	if (o->debug)
+		v[n++] = xstrdup("--log-level=debug");
+	v[n] = NULL;
+	return v;
+}
+
+void dockerd_argv_free(char **argv)
+{
+	if (!argv)
+		return;
+	for (char **p = argv; *p; p++)
+		free(*p);
+	free(argv);
+}
+
+bool cgroup_is_v2(const char *cgroup_root)
+{
+	char *p = xasprintf("%s/cgroup.controllers", cgroup_root);
+	bool v2 = access(p, F_OK) == 0;
+
+	free(p);
+	return v2;
+}
+
+int net_mtu(const char *sys_root, const char *ifname, eb_err *e)
+{
+	char *path;
+	buf b = { 0 };
+	char *end;
+	long mtu;
+
+	if (!*ifname || strchr(ifname, '/') || !strcmp(ifname, ".") || !strcmp(ifname, "..")) {
+		eb_errf(e, "interface \"%s\": not an interface name", ifname);
+		return -1;
+	}
+	path = xasprintf("%s/class/net/%s/mtu", sys_root, ifname);
+	if (access(path, F_OK) < 0 && errno == ENOENT) {
+		free(path);
+		return 0;
+	}
+	if (read_file(path, 64, &b, e) < 0) {
+		free(path);
+		buf_free(&b);
+		return -1;
+	}
+	errno = 0;
+	mtu = strtol(b.p, &end, 10);
+	while (*end == '\n')
+		end++;
+	if (errno || end == b.p || *end || mtu < 68 || mtu > 65536) {
+		eb_errf(e, "%s: \"%.16s\" is not an MTU", path, b.p);
+		free(path);
+		buf_free(&b);
+		return -1;
+	}
+	free(path);
+	buf_free(&b);
+	return (int)mtu;
+}

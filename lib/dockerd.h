@@ -1,0 +1,32 @@
+/* dockerd: the command line envbox starts the inner Docker daemon with. */
+#ifndef ENVBOX_DOCKERD_H
+#define ENVBOX_DOCKERD_H
+#include <stdbool.h>
+
+#include "util.h"
+
+struct dockerd_opts {
+	const char *bip;      /* --bip, "172.19.0.1/30" */
+	int mtu;              /* --mtu */
+	bool cgroup_v2;       /* run in a cgroup namespace of its own */
+	bool debug;           /* --log-level=debug */
+	bool no_space;        /* the disk-full fallback: vfs on ephemeral disk */
+};
+
+/* The argv (NULL-terminated, malloc'd strings in a malloc'd array; free with
+ * dockerd_argv_free). On cgroup v2 dockerd runs under `unshare --cgroup` and
+ * a short sh prelude that makes the new namespace's root its cgroup root and
+ * delegates the controllers, so inner containers' cgroups nest under
+ * envbox's own (as moby's dind does). */
+char **dockerd_argv(const struct dockerd_opts *o);
+void dockerd_argv_free(char **argv);
+
+/* cgroup v2 when the unified hierarchy is mounted at root (cgroup.controllers
+ * present); v1 and hybrid hosts are false. */
+bool cgroup_is_v2(const char *cgroup_root);
+
+/* The MTU of interface ifname under sys_root (/sys): 0 when there is no such
+ * interface, -1 with e when its mtu file is unreadable or nonsense. */
+int net_mtu(const char *sys_root, const char *ifname, eb_err *e);
+
+#endif

@@ -1,0 +1,249 @@
+/* Unit tests for lib/config (CODER_* validation) and lib/dockerd. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "config.h"
+#include "dockerd.h"
+
+/* A fake environment: NAME=VALUE strings, NULL-terminated. */
+static const char *const *fake;
+
+static const char *get(const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *const *p = fake; p && *p; p++)
+		if (!strncmp(*p, name, n) && (*p)[n] == '=')
+			return *p + n + 1;
+	return NULL;
+}
+
+#define BASE "CODER_INNER_IMAGE=registry.example.com/ws:1", "CODER_INNER_USERNAME=coder"
+
+/* Loads env and returns the error message ("" when it loaded). */
+static const char *load(struct envbox_config *c, const char *const *env)
+{
+	static eb_err e;
+
+	fake = env;
+	e.msg[0] = 0;
+	if (config_load(c, get, &e) == 0)
+		return "";
+	return e.msg;
+}
+
+static void defaults(void)
+{
+	struct envbox_config c;
+	const char *env[] = { BASE, NULL };
+
+	CHECK_STR(load(&c, env), "");
+	CHECK_STR(c.container, "workspace_cvm");
+	CHECK_STR(c.hostname, "workspace_cvm");
+	CHECK_STR(c.bip, "172.19.0.1/30");
+	CHECK(c.workdir == NULL);
+	CHECK(c.cpus == 0 && c.memory == 0);
+	CHECK(!c.add_tun && !c.add_fuse && !c.add_gpu && !c.debug);
+}
+
+static void everything_set(void)
+{
+	struct envbox_config c;
+	const char *env[] = { BASE, "CODER_CVM_CONTAINER_NAME=ws_2", "CODER_INNER_HOSTNAME=dev-box",
+		"CODER_INNER_WORK_DIR=/home/coder", "CODER_DOCKER_BRIDGE_CIDR=10.20.0.0/24",
+		"CODER_CPUS=4", "CODER_MEMORY=2147483648", "CODER_ADD_TUN=true", "CODER_ADD_FUSE=1",
+		"CODER_ADD_GPU=TRUE", "CODER_USR_LIB_DIR=/var/coder/usr/lib",
+		"CODER_DISABLE_IDMAPPED_MOUNT=t", "CODER_DEBUG=false",
+		"CODER_MOUNTS=/home/coder:/home/coder,/s:/s:ro", "CODER_INNER_ENVS=KUBERNETES_*,MY_ENV",
+		"CODER_AGENT_URL=https://coder.example.com", NULL };
+
+	CHECK_STR(load(&c, env), "");
+	CHECK_STR(c.container, "ws_2");
+	CHECK_STR(c.hostname, "dev-box");
+	CHECK_STR(c.workdir, "/home/coder");
+	CHECK_STR(c.bip, "10.20.0.1/24");
+	CHECK(c.cpus == 4);
+	CHECK(c.memory == 2147483648ULL);
+	CHECK(c.add_tun && c.add_fuse && c.add_gpu && c.disable_idmapped_mount && !c.debug);
+}
+
+/* Each bad value is refused with a message naming its variable. */
+static void refusals(void)
+{
+	static const struct {
+		const char *set, *want;
+	} cases[] = {
+		{ "CODER_CPUS=abc", "CODER_CPUS" },
+		{ "CODER_CPUS=0", "CODER_CPUS" },
+		{ "CODER_CPUS=-1", "CODER_CPUS" },
+		{ "CODER_MEMORY=lots", "CODER_MEMORY" },
+		{ "CODER_MEMORY=-5", "CODER_MEMORY" },
+		{ "CODER_DOCKER_BRIDGE_CIDR=10.0.0.0", "CODER_DOCKER_BRIDGE_CIDR" },
+		{ "CODER_DOCKER_BRIDGE_CIDR=10.0.0.0/33", "CODER_DOCKER_BRIDGE_CIDR" },
+		{ "CODER_DOCKER_BRIDGE_CIDR=300.0.0.0/8", "CODER_DOCKER_BRIDGE_CIDR" },
+		{ "CODER_ADD_TUN=yes", "CODER_ADD_TUN" },
+		{ "CODER_ADD_FUSE=2", "CODER_ADD_FUSE" },
+		{ "CODER_DISABLE_IDMAPPED_MOUNT=on", "CODER_DISABLE_IDMAPPED_MOUNT" },
+		{ "CODER_DEBUG=verbose", "CODER_DEBUG" },
+		{ "CODER_ADD_GPU=true", "CODER_USR_LIB_DIR" },
+		{ "CODER_MOUNTS=/a", "CODER_MOUNTS" },
+		{ "CODER_MOUNTS=/a:/b:rx", "CODER_MOUNTS" },
+		{ "CODER_MOUNTS=a:/b", "CODER_MOUNTS" },
+		{ "CODER_INNER_ENVS=BAD NAME", "CODER_INNER_ENVS" },
+		{ "CODER_CVM_CONTAINER_NAME=-x", "CODER_CVM_CONTAINER_NAME" },
+		{ "CODER_CVM_CONTAINER_NAME=a/b", "CODER_CVM_CONTAINER_NAME" },
+		{ "CODER_INNER_HOSTNAME=under_score", "CODER_INNER_HOSTNAME" },
+		{ "CODER_INNER_HOSTNAME=-lead", "CODER_INNER_HOSTNAME" },
+		{ "CODER_INNER_WORK_DIR=relative", "CODER_INNER_WORK_DIR" },
+		{ "CODER_EXTRA_CERTS_PATH=/nonexistent/certs", "CODER_EXTRA_CERTS_PATH" },
+		{ "CODER_AGENT_URL=coder.example.com", "CODER_AGENT_URL" },
+	};
+	struct envbox_config c;
+
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		const char *env[] = { BASE, cases[i].set, NULL };
+		const char *msg = load(&c, env);
+
+		CHECK(strstr(msg, cases[i].want) != NULL);
+		if (!strstr(msg, cases[i].want))
+			fprintf(stderr, "  %s gave \"%s\"\n", cases[i].set, msg);
+	}
+}
+
+static void required(void)
+{
+	struct envbox_config c;
+	const char *none[] = { NULL };
+	const char *no_user[] = { "CODER_INNER_IMAGE=ubuntu", NULL };
+	const char *empty_user[] = { "CODER_INNER_IMAGE=ubuntu", "CODER_INNER_USERNAME=", NULL };
+	const char *bad_image[] = { "CODER_INNER_IMAGE=Ubuntu:Bad Tag", "CODER_INNER_USERNAME=coder", NULL };
+	const char *bad_user[] = { "CODER_INNER_IMAGE=ubuntu", "CODER_INNER_USERNAME=a b", NULL };
+
+	CHECK(strstr(load(&c, none), "CODER_INNER_IMAGE is required"));
+	CHECK(strstr(load(&c, no_user), "CODER_INNER_USERNAME is required"));
+	CHECK(strstr(load(&c, empty_user), "CODER_INNER_USERNAME is required"));
+	CHECK(strstr(load(&c, bad_image), "CODER_INNER_IMAGE \"Ubuntu:Bad Tag\""));
+	CHECK(strstr(load(&c, bad_user), "CODER_INNER_USERNAME"));
+}
+
+static void names(void)
+{
+	CHECK(valid_container_name("workspace_cvm"));
+	CHECK(valid_container_name("a1.b-c_d"));
+	CHECK(!valid_container_name("a"));
+	CHECK(!valid_container_name("_a"));
+	CHECK(!valid_container_name("a b"));
+	CHECK(valid_hostname("workspace_cvm") == false);
+	CHECK(valid_hostname("dev"));
+	CHECK(valid_hostname("a.b-c.d"));
+	CHECK(!valid_hostname("a..b"));
+	CHECK(!valid_hostname("a-"));
+	CHECK(!valid_hostname("a.-b"));
+	CHECK(!valid_hostname(""));
+	CHECK(!valid_hostname("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+}
+
+static char *joined(char **v)
+{
+	buf b = { 0 };
+
+	for (; *v; v++) {
+		if (b.len)
+			buf_addc(&b, ' ');
+		buf_adds(&b, strchr(*v, '\n') ? "PRELUDE" : *v);
+	}
+	return buf_steal(&b);
+}
+
+static void dockerd_args(void)
+{
+	struct dockerd_opts o = { .bip = "172.19.0.1/30", .mtu = 1400 };
+	char **v;
+	char *s;
+
+	v = dockerd_argv(&o);
+	s = joined(v);
+	CHECK_STR(s, "dockerd --userns-remap=coder --bip=172.19.0.1/30 --mtu=1400 --storage-driver=overlay2");
+	free(s);
+	dockerd_argv_free(v);
+
+	o.cgroup_v2 = true;
+	o.debug = true;
+	v = dockerd_argv(&o);
+	s = joined(v);
+	CHECK_STR(s, "unshare --cgroup /bin/sh -c PRELUDE dockerd --userns-remap=coder --bip=172.19.0.1/30 --mtu=1400 --storage-driver=overlay2 --log-level=debug");
+	CHECK(strstr(v[4], "cgroup.subtree_control") != NULL);
+	free(s);
+	dockerd_argv_free(v);
+
+	o.cgroup_v2 = false;
+	o.debug = false;
+	o.no_space = true;
+	v = dockerd_argv(&o);
+	s = joined(v);
+	CHECK_STR(s, "dockerd --userns-remap=coder --bip=172.19.0.1/30 --mtu=1400 --data-root=/var/lib/docker.bak --storage-driver=vfs");
+	free(s);
+	dockerd_argv_free(v);
+}
+
+/* cgroup version and MTU from fixture trees, as on a v2 host. */
+static void host_probes(void)
+{
+	char dir[] = "/tmp/envbox-test-XXXXXX";
+	char *p;
+	FILE *f;
+	eb_err e;
+
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK(!cgroup_is_v2(dir));
+	p = xasprintf("%s/cgroup.controllers", dir);
+	f = fopen(p, "w");
+	fputs("cpuset cpu io memory pids\n", f);
+	fclose(f);
+	CHECK(cgroup_is_v2(dir));
+	unlink(p);
+	free(p);
+
+	CHECK(net_mtu(dir, "eth0", &e) == 0);
+	p = xasprintf("%s/class", dir);
+	mkdir(p, 0755);
+	free(p);
+	p = xasprintf("%s/class/net", dir);
+	mkdir(p, 0755);
+	free(p);
+	p = xasprintf("%s/class/net/eth0", dir);
+	mkdir(p, 0755);
+	free(p);
+	p = xasprintf("%s/class/net/eth0/mtu", dir);
+	f = fopen(p, "w");
+	fputs("9001\n", f);
+	fclose(f);
+	CHECK(net_mtu(dir, "eth0", &e) == 9001);
+	f = fopen(p, "w");
+	fputs("jumbo\n", f);
+	fclose(f);
+	CHECK(net_mtu(dir, "eth0", &e) == -1);
+	CHECK(strstr(e.msg, "not an MTU") != NULL);
+	CHECK(net_mtu(dir, "../x", &e) == -1);
+	unlink(p);
+	free(p);
+	p = xasprintf("rm -rf %s", dir);
+	CHECK(system(p) == 0);
+	free(p);
+}
+
+int main(void)
+{
+	defaults();
+	everything_set();
+	refusals();
+	required();
+	names();
+	dockerd_args();
+	host_probes();
+	return check_done("test_config");
+}
