@@ -74,6 +74,11 @@ read_settings() {
 	disable_idmapped_mount=$(setting disable_idmapped_mount)
 	cpus=$(setting cpus)
 	memory=$(setting memory)
+	if [ "$(setting add_gpu)" = true ]; then
+		# Refuse rather than start a workspace without the GPUs asked for.
+		log_error "CODER_ADD_GPU=true: GPU passthrough (envbox-gpu-scan) is not implemented yet"
+		exit 1
+	fi
 }
 
 setting() {

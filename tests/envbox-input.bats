@@ -1,0 +1,94 @@
+#!/usr/bin/env bats
+# envbox docker refuses bad input before touching anything: exit 2, one
+# error line naming the variable (then the build log's done), no dockerd, no
+# device nodes, no container.
+load helpers
+load lib/dockerd
+load lib/envbox
+
+setup() {
+	envbox_env_dir
+	rm -f /tmp/coder-tun /tmp/coder-fuse
+}
+
+teardown() {
+	envbox_cleanup
+}
+
+# refuses VAR: runs envbox docker with a valid base plus the arguments and
+# checks it was refused for VAR.
+refused() {
+	local var=$1
+	shift
+	run --separate-stderr env -i PATH="$PATH" ENVBOX_LOG_DIR="$EB_DIR/log" \
+		ENVBOX_DOCKERD_ARGS="--host=unix://$EB_DIR/d.sock --data-root=$EB_DIR/data --exec-root=$EB_DIR/exec --pidfile=$EB_DIR/docker.pid" \
+		DOCKER_HOST="$DOCKER_HOST" \
+		CODER_INNER_IMAGE=registry.example.com/ws:1 CODER_INNER_USERNAME=coder \
+		CODER_AGENT_TOKEN=secret-token-8c1d CODER_ADD_TUN=true "$@" envbox docker
+	[ "$status" -eq 2 ] || fail "status $status for $*: $stderr"
+	# One error entry naming the variable, then done; nothing else.
+	[ "$(printf '%s\n' "$stderr" | grep -c '"type":"error"')" -eq 1 ] || fail "$stderr"
+	printf '%s\n' "$stderr" | grep '"type":"error"' | grep -q "$var" || fail "$stderr"
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 2 ] || fail "$stderr"
+	printf '%s\n' "$stderr" | tail -1 | grep -q '"type":"done"'
+	[[ $stderr != *secret-token-8c1d* ]]
+	# Nothing was started or made.
+	[ ! -e "$EB_DIR/data" ] && [ ! -e "$EB_DIR/d.sock" ] && [ ! -e "$EB_DIR/log" ]
+	[ ! -e /tmp/coder-tun ]
+}
+
+@test "required variables" {
+	refused CODER_INNER_IMAGE CODER_INNER_IMAGE=
+	refused CODER_INNER_USERNAME CODER_INNER_USERNAME=
+}
+
+@test "CODER_CPUS must be a positive integer" {
+	refused CODER_CPUS CODER_CPUS=two
+	refused CODER_CPUS CODER_CPUS=0
+	refused CODER_CPUS CODER_CPUS=-2
+	refused CODER_CPUS CODER_CPUS=1.5
+}
+
+@test "CODER_MEMORY must be a positive byte count" {
+	refused CODER_MEMORY CODER_MEMORY=lots
+	refused CODER_MEMORY CODER_MEMORY=-1
+	refused CODER_MEMORY CODER_MEMORY=0
+}
+
+@test "CODER_DOCKER_BRIDGE_CIDR must be an IPv4 CIDR" {
+	refused CODER_DOCKER_BRIDGE_CIDR CODER_DOCKER_BRIDGE_CIDR=172.19.0.1
+	refused CODER_DOCKER_BRIDGE_CIDR CODER_DOCKER_BRIDGE_CIDR=172.19.0.1/40
+	refused CODER_DOCKER_BRIDGE_CIDR CODER_DOCKER_BRIDGE_CIDR=fd00::/64
+	refused CODER_DOCKER_BRIDGE_CIDR CODER_DOCKER_BRIDGE_CIDR=999.1.1.1/24
+}
+
+@test "booleans are true, false, 1 or 0" {
+	refused CODER_ADD_TUN CODER_ADD_TUN=yes
+	refused CODER_ADD_FUSE CODER_ADD_FUSE=on
+	refused CODER_ADD_GPU CODER_ADD_GPU=maybe
+	refused CODER_DISABLE_IDMAPPED_MOUNT CODER_DISABLE_IDMAPPED_MOUNT=2
+	refused CODER_DEBUG CODER_DEBUG=loud
+}
+
+@test "CODER_MOUNTS must be well formed" {
+	refused CODER_MOUNTS CODER_MOUNTS=/only-one
+	refused CODER_MOUNTS CODER_MOUNTS=/a:/b:ro:x
+	refused CODER_MOUNTS CODER_MOUNTS=relative:/b
+	refused CODER_MOUNTS CODER_MOUNTS=/a:/b:rx
+	refused CODER_MOUNTS CODER_MOUNTS=/a:/b,
+}
+
+@test "other variables: image reference, names, work dir, GPU needs its lib dir" {
+	refused CODER_INNER_IMAGE "CODER_INNER_IMAGE=Not An Image"
+	refused CODER_CVM_CONTAINER_NAME CODER_CVM_CONTAINER_NAME=/bad
+	refused CODER_INNER_HOSTNAME CODER_INNER_HOSTNAME=bad_host
+	refused CODER_INNER_WORK_DIR CODER_INNER_WORK_DIR=relative/dir
+	refused CODER_USR_LIB_DIR CODER_ADD_GPU=true
+	refused CODER_INNER_ENVS "CODER_INNER_ENVS=A B"
+	refused CODER_EXTRA_CERTS_PATH CODER_EXTRA_CERTS_PATH=/nonexistent/ca.crt
+}
+
+@test "arguments to envbox docker are a usage error" {
+	run envbox docker --frobnicate
+	assert_failure 2
+}
