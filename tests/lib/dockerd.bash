@@ -89,6 +89,9 @@ dockerd_start() {
 	local i
 	dockerd_sweep_stale
 	DOCKERD_DIR=$(mktemp -d /tmp/ebt-XXXXXX)
+	# dockerd --userns-remap refuses a data-root path a remapped root cannot
+	# traverse; mktemp makes 0700.
+	chmod 0755 "$DOCKERD_DIR"
 	DOCKERD_LOG=$DOCKERD_DIR/dockerd.log
 	DOCKER_HOST=unix://$DOCKERD_DIR/d.sock
 	export DOCKERD_DIR DOCKERD_LOG DOCKER_HOST

@@ -15,6 +15,7 @@ EB_READY_S=${EB_READY_S:-120}
 envbox_env_dir() {
 	dockerd_sweep_stale
 	EB_DIR=$(mktemp -d /tmp/ebt-XXXXXX)
+	chmod 0755 "$EB_DIR"
 	echo "${BATS_ROOT_PID:-$$}" >"$EB_DIR/owner"
 	EB_OUT=$EB_DIR/envbox.log
 	DOCKER_HOST=unix://$EB_DIR/d.sock

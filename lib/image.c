@@ -1,0 +1,866 @@
+/* image: pull, probe and prune through the Engine API (image.h). */
+#include "image.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "b64.h"
+#include "imageref.h"
+#include "json.h"
+#include "osrelease.h"
+#include "passwd.h"
+#include "progress.h"
+#include "tar.h"
+
+/* --- pull faults ----------------------------------------------------------- */
+
+/* Texts in the daemon's message, in the order they are tried: the first
+ * hit decides. Matching ignores case. Sources: Go's crypto/x509 and
+ * crypto/tls errors, the distribution spec's error codes
+ * (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#error-codes)
+ * and the messages dockerd 20.10 wraps them in. */
+static const struct {
+	const char *text;
+	enum pull_fault fault;
+} fault_texts[] = {
+	/* Disk full while writing layers: first, whatever else it says. */
+	{ "no space left on device", PULL_FAULT_NOSPACE },
+	/* Certificates: retrying cannot make a CA trusted. */
+	{ "x509:", PULL_FAULT_CERT },
+	{ "certificate signed by unknown authority", PULL_FAULT_CERT },
+	{ "certificate is not valid", PULL_FAULT_CERT },
+	{ "certificate is valid for", PULL_FAULT_CERT },     /* wrong host name */
+	{ "certificate has expired", PULL_FAULT_CERT },
+	{ "failed to verify certificate", PULL_FAULT_CERT }, /* Go >= 1.20 */
+	{ "tls: bad certificate", PULL_FAULT_CERT },         /* our client cert refused */
+	{ "tls: unknown certificate authority", PULL_FAULT_CERT },
+	/* The registry refused us: the same credentials will be refused again. */
+	{ "no basic auth credentials", PULL_FAULT_AUTH },
+	{ "authentication required", PULL_FAULT_AUTH },
+	{ "unauthorized", PULL_FAULT_AUTH },                 /* code UNAUTHORIZED, HTTP 401 */
+	{ "pull access denied", PULL_FAULT_AUTH },           /* Docker Hub: private or absent */
+	{ "denied: ", PULL_FAULT_AUTH },                     /* code DENIED */
+	{ "access to the resource is denied", PULL_FAULT_AUTH },
+	{ "403 forbidden", PULL_FAULT_AUTH },
+	{ "status code 401", PULL_FAULT_AUTH },
+	{ "status code 403", PULL_FAULT_AUTH },
+	{ "status: 401", PULL_FAULT_AUTH },
+	{ "status: 403", PULL_FAULT_AUTH },
+	/* The image is not there: asking again will not make it appear. */
+	{ "manifest unknown", PULL_FAULT_NOTFOUND },         /* code MANIFEST_UNKNOWN */
+	{ "name unknown", PULL_FAULT_NOTFOUND },             /* code NAME_UNKNOWN */
+	{ "not found", PULL_FAULT_NOTFOUND },                /* "manifest for X not found" */
+};
+
+/* "denied: " also ends "open /x: permission denied: ..." from the daemon's
+ * own disk, which is not the registry refusing us. */
+static bool hit(const char *msg, const char *text)
+{
+	size_t n = strlen(text);
+
+	for (const char *p = msg; (p = strcasestr(p, text)); p += n) {
+		if (!strcmp(text, "denied: ") && p - msg >= 11 &&
+		    !strncasecmp(p - 11, "permission ", 11))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+enum pull_fault image_pull_fault(const char *msg)
+{
+	for (size_t i = 0; i < sizeof fault_texts / sizeof *fault_texts; i++)
+		if (hit(msg, fault_texts[i].text))
+			return fault_texts[i].fault;
+	return PULL_FAULT_OTHER;
+}
+
+long image_backoff_ms(unsigned n)
+{
+	long ms = 1000;
+
+	while (n-- > 1 && ms < 3000)
+		ms *= 2;
+	return ms < 3000 ? ms : 3000;
+}
+
+/* Removes every occurrence of secret from msg, in place. */
+static void mask_one(char *msg, const char *secret)
+{
+	size_t n = secret ? strlen(secret) : 0;
+	char *p = msg;
+
+	if (n < 4)
+		return;
+	while ((p = strstr(p, secret))) {
+		memcpy(p, "***", 3);
+		memmove(p + 3, p + n, strlen(p + n) + 1);
+		p += 3;
+	}
+}
+
+void image_mask_secrets(char *msg, size_t size, const char *auth)
+{
+	static const char *const fields[] = {
+		"password", "identitytoken", "registrytoken",
+	};
+	unsigned char *js = NULL;
+	size_t len = 0;
+	json_doc d = { 0 };
+	eb_err ignored;
+
+	if (!auth || !*auth || !size)
+		return;
+	msg[size - 1] = 0;
+	mask_one(msg, auth);
+	/* envbox-auth writes URL-safe base64; other tools the standard one. */
+	if (b64_decode(auth, strlen(auth), B64_URL, &js, &len) < 0 &&
+	    b64_decode(auth, strlen(auth), B64_STD, &js, &len) < 0)
+		return;
+	if (json_parse(&d, (const char *)js, len, &ignored) == 0) {
+		for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+			char *s = json_strdup(&d, json_obj_get(&d, 0, fields[i]));
+
+			mask_one(msg, s);
+			free(s);
+		}
+		json_free(&d);
+	}
+	free(js);
+}
+
+/* --- pull ------------------------------------------------------------------ */
+
+static void say(const struct image_pull_opts *o, enum log_type t,
+		const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void say(const struct image_pull_opts *o, enum log_type t,
+		const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	if (!o->log)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	if (msg) {
+		image_mask_secrets(msg, strlen(msg) + 1, o->auth);
+		o->log(o->log_arg, t, msg);
+	}
+	free(msg);
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+struct attempt {
+	const struct image_pull_opts *o;
+	progress *prog;
+	long interval, last; /* ms; last 0: no progress line yet */
+};
+
+/* dockerd names every layer ("Pulling fs layer") before any moves on: the
+ * first line waits for that, so it counts them all. */
+static bool layers_known(const progress *p)
+{
+	for (size_t i = 0; i < p->nlayer; i++)
+		if (p->layer[i].state != LAYER_WAITING)
+			return true;
+	return false;
+}
+
+static int on_progress(const char *line, size_t n, void *arg, eb_err *e)
+{
+	struct attempt *a = arg;
+	buf b = { 0 };
+
+	if (progress_line(a->prog, line, n, e) < 0)
+		return -1;
+	if (a->last ? now_ms() - a->last < a->interval : !layers_known(a->prog))
+		return 0;
+	progress_summary(a->prog, &b);
+	say(a->o, LOG_INFO, "%s", b.p);
+	buf_free(&b);
+	a->last = now_ms();
+	return 0;
+}
+
+/* The daemon's words without our "POST /images/create?...: " before them. */
+static void strip_prefix(char *msg, const char *method, const char *path)
+{
+	size_t m = strlen(method), p = strlen(path);
+
+	if (!strncmp(msg, method, m) && msg[m] == ' ' &&
+	    !strncmp(msg + m + 1, path, p) && !strncmp(msg + m + 1 + p, ": ", 2))
+		memmove(msg, msg + m + p + 3, strlen(msg + m + p + 3) + 1);
+}
+
+/* The final line: "Pulled IMAGE (3/3 layers done, ...)" or up to date. */
+static void say_done(const struct image_pull_opts *o, const progress *p)
+{
+	const char *status = progress_status(p);
+	buf b = { 0 };
+
+	if (status && str_starts(status, "Image is up to date")) {
+		say(o, LOG_INFO, "Image %s is up to date", o->image);
+		return;
+	}
+	progress_summary(p, &b);
+	say(o, LOG_INFO, "Pulled %s (%s)", o->image,
+	    str_starts(b.p, "pulling: ") ? b.p + 9 : b.p);
+	buf_free(&b);
+}
+
+static char *pull_path(const struct imageref *r)
+{
+	char *from, *repo = xasprintf("%s/%s", r->registry, r->repo);
+	char *tag = docker_query_escape(r->digest ? r->digest : r->tag);
+	char *path;
+
+	/* As the docker CLI sends it: the digest, when there is one, as tag. */
+	from = docker_query_escape(repo);
+	path = xasprintf("/images/create?fromImage=%s&tag=%s", from, tag);
+	free(from);
+	free(tag);
+	free(repo);
+	return path;
+}
+
+int image_pull(docker *d, const struct image_pull_opts *o, eb_err *e)
+{
+	struct imageref ref;
+	const char *headers[2] = { NULL, NULL };
+	char *path = NULL, *hdr = NULL;
+	struct attempt a = { .o = o };
+	docker_req r = { .method = "POST" };
+	bool pruned = false, creds = o->auth && *o->auth;
+	unsigned retry = 0;
+	int ret = -1;
+
+	if (imageref_parse(o->image, &ref, e) < 0)
+		return -1;
+	path = pull_path(&ref);
+	r.path = path;
+	if (creds) {
+		hdr = xasprintf("X-Registry-Auth: %s", o->auth);
+		headers[0] = hdr;
+		r.headers = headers;
+	}
+	a.prog = xmalloc(sizeof *a.prog);
+	a.interval = o->interval_ms > 0 ? o->interval_ms : 2000;
+	say(o, LOG_INFO, "Pulling image %s", o->image);
+
+	for (unsigned n = 1;; n++) {
+		eb_err why;
+		enum pull_fault f;
+		long pause;
+
+		progress_init(a.prog);
+		a.last = 0;
+		if (docker_stream_lines(d, &r, on_progress, &a, &why) == 0) {
+			if (!progress_error(a.prog) && progress_status(a.prog)) {
+				say_done(o, a.prog);
+				ret = 0;
+				break;
+			}
+			/* A 200 answer can still fail: the error comes in the stream. */
+			eb_errf(&why, "%s", progress_error(a.prog) ? progress_error(a.prog) :
+				"the pull stream ended before the pull did");
+		}
+		strip_prefix(why.msg, r.method, r.path);
+		image_mask_secrets(why.msg, sizeof why.msg, o->auth);
+		f = image_pull_fault(why.msg);
+
+		if (f == PULL_FAULT_NOSPACE && !pruned) {
+			long long freed = 0;
+			eb_err perr;
+
+			say(o, LOG_INFO, "pull %s: attempt %u failed: %s; pruning unused images and trying again",
+			    o->image, n, why.msg);
+			pruned = true;
+			if (image_prune(d, &freed, &perr) < 0)
+				say(o, LOG_INFO, "warning: pruning images: %s", perr.msg);
+			else
+				say(o, LOG_INFO, "Pruned unused images: %lld bytes reclaimed", freed);
+			continue;
+		}
+		if (f != PULL_FAULT_OTHER || retry == o->retries)
+			say(o, LOG_INFO, "pull %s: attempt %u failed: %s", o->image, n,
+			    why.msg);
+		switch (f) {
+		case PULL_FAULT_NOSPACE:
+			eb_errf(e, "no space left on device in the daemon's data root, even after pruning unused images: %s",
+				why.msg);
+			goto out;
+		case PULL_FAULT_CERT:
+			eb_errf(e, "the certificate of registry %s is not trusted; set CODER_EXTRA_CERTS_PATH to its CA certificate (a file or a directory): %s",
+				ref.registry, why.msg);
+			goto out;
+		case PULL_FAULT_AUTH:
+			if (creds)
+				eb_errf(e, "registry %s refused the credentials: %s",
+					ref.registry, why.msg);
+			else
+				eb_errf(e, "registry %s requires authentication and no credentials matched %s (see CODER_IMAGE_PULL_SECRET and CODER_DOCKER_CONFIG): %s",
+					ref.registry, ref.registry, why.msg);
+			goto out;
+		case PULL_FAULT_NOTFOUND:
+			eb_errf(e, "no such image in registry %s: %s", ref.registry,
+				why.msg);
+			goto out;
+		case PULL_FAULT_OTHER:
+			break;
+		}
+		if (retry == o->retries) {
+			eb_errf(e, "pulling from registry %s: giving up after %u attempt%s: %s",
+				ref.registry, n, n == 1 ? "" : "s", why.msg);
+			goto out;
+		}
+		pause = image_backoff_ms(++retry);
+		say(o, LOG_INFO, "pull %s: attempt %u failed: %s; retrying in %ld s",
+		    o->image, n, why.msg, pause / 1000);
+		sleep_ms(pause);
+	}
+out:
+	free(a.prog);
+	free(hdr);
+	free(path);
+	imageref_free(&ref);
+	return ret;
+}
+
+/* --- prune ----------------------------------------------------------------- */
+
+int image_prune(docker *d, long long *reclaimed, eb_err *e)
+{
+	char *filters = docker_query_escape("{\"dangling\":[\"false\"]}");
+	char *path = xasprintf("/images/prune?filters=%s", filters);
+	docker_req r = { .method = "POST", .path = path };
+	json_doc doc = { 0 };
+	buf out = { 0 };
+	int ret = -1;
+
+	*reclaimed = 0;
+	if (docker_request(d, &r, NULL, &out, e) < 0)
+		goto done;
+	if (json_parse(&doc, out.p ? out.p : "", out.len, e) < 0 ||
+	    json_int(&doc, json_obj_get(&doc, 0, "SpaceReclaimed"), reclaimed) < 0) {
+		eb_errf(e, "POST /images/prune: no SpaceReclaimed number in the answer");
+		goto done;
+	}
+	ret = 0;
+done:
+	json_free(&doc);
+	buf_free(&out);
+	free(path);
+	free(filters);
+	return ret;
+}
+
+/* --- paths in an image ----------------------------------------------------- */
+
+char *image_path_clean(const char *path)
+{
+	buf b = { 0 };
+
+	buf_addc(&b, '/');
+	while (*path) {
+		size_t n;
+
+		path += strspn(path, "/");
+		n = strcspn(path, "/");
+		if (n == 0 || (n == 1 && path[0] == '.')) {
+			/* nothing */
+		} else if (n == 2 && path[0] == '.' && path[1] == '.') {
+			/* Back to the previous '/', never above the root. */
+			while (b.len > 1 && b.p[b.len - 1] != '/')
+				b.len--;
+			if (b.len > 1)
+				b.len--;
+			b.p[b.len] = 0;
+		} else {
+			if (b.len > 1)
+				buf_addc(&b, '/');
+			buf_add(&b, path, n);
+		}
+		path += n;
+	}
+	return buf_steal(&b);
+}
+
+char *image_link_target(const char *path, const char *target)
+{
+	const char *slash = strrchr(path, '/');
+	char *joined, *clean;
+
+	if (!target || !*target)
+		return NULL;
+	if (target[0] == '/' || !slash)
+		return image_path_clean(target);
+	joined = xasprintf("%.*s/%s", (int)(slash - path), path, target);
+	clean = image_path_clean(joined);
+	free(joined);
+	return clean;
+}
+
+/* --- probe ----------------------------------------------------------------- */
+
+#define FILE_MAX (16u << 20) /* /etc/passwd and os-release, read whole */
+#define PEEK_MAX (64u << 10) /* any entry's headers fit in this */
+#define LINKS_MAX 40         /* the kernel's MAXSYMLINKS */
+#define PROBE_TIMEOUT_MS 60000
+
+struct fetch {
+	buf *b;
+	size_t max;
+	bool full; /* stopped at max */
+};
+
+static int collect(const char *p, size_t n, void *arg, eb_err *e)
+{
+	struct fetch *f = arg;
+
+	if (f->b->len + n > f->max) {
+		buf_add(f->b, p, f->max - f->b->len);
+		f->full = true;
+		eb_errf(e, "more than %zu bytes", f->max);
+		return -1;
+	}
+	buf_add(f->b, p, n);
+	return 0;
+}
+
+struct probe {
+	docker *d;
+	const struct image_probe_opts *o;
+	char *id;
+};
+
+static bool stopped(const struct probe *pr, eb_err *e)
+{
+	if (pr->o->stop && *pr->o->stop) {
+		eb_errf(e, "interrupted by a signal");
+		return true;
+	}
+	return false;
+}
+
+/* Looks path up in the probe container, following symlinks inside the
+ * image. 1: a regular file (its bytes in data when want_data; else data
+ * may hold only the start of the archive); 0: nothing there, a dangling
+ * link, a link loop, or not a regular file (why says which); -1: e says
+ * what failed. */
+static int lookup(struct probe *pr, const char *path, bool want_data, buf *data,
+		  eb_err *why, eb_err *e)
+{
+	tar_entry *ent = xmalloc(sizeof *ent);
+	char *cur = image_path_clean(path);
+	int ret = -1;
+
+	for (int hops = 0;; hops++) {
+		char *q = docker_query_escape(cur);
+		char *p = xasprintf("/containers/%s/archive?path=%s", pr->id, q);
+		docker_req head = { .method = "HEAD", .path = p };
+		docker_req get = { .method = "GET", .path = p };
+		struct fetch f = { .b = data, .max = want_data ? FILE_MAX : PEEK_MAX };
+		tar_reader tr;
+		long status = 0;
+		int rc;
+
+		free(q);
+		buf_reset(data);
+		if (stopped(pr, e)) {
+			free(p);
+			goto out;
+		}
+		if (!strcmp(cur, "/")) {
+			eb_errf(why, "a symbolic link to the root directory");
+			free(p);
+			ret = 0;
+			goto out;
+		}
+		/* HEAD first: a 404 there is "absent", not an error. */
+		if (docker_request(pr->d, &head, &status, NULL, e) < 0) {
+			free(p);
+			if (status != 404)
+				goto out;
+			if (hops)
+				eb_errf(why, "a symbolic link to %s, which does not exist",
+					cur);
+			else
+				eb_errf(why, "no such file");
+			ret = 0;
+			goto out;
+		}
+		rc = docker_stream(pr->d, &get, collect, &f, e);
+		free(p);
+		if (rc < 0 && !f.full)
+			goto out;
+		/* The archive of one path starts with that path's entry. */
+		tar_init(&tr, data->p ? data->p : "", data->len);
+		rc = tar_next(&tr, ent, e);
+		if (rc < 0 && f.full && !want_data) {
+			/* Only a file's data outgrows PEEK_MAX: headers, links
+			 * and directories' own entries are small. */
+			ret = 1;
+			goto out;
+		}
+		if (rc < 0) {
+			eb_err inner = *e;
+
+			if (f.full)
+				eb_errf(e, "%s: larger than %u MiB", cur, FILE_MAX >> 20);
+			else
+				eb_errf(e, "%s: %s", cur, inner.msg);
+			goto out;
+		}
+		if (rc == 0) {
+			eb_errf(e, "%s: the daemon sent an empty archive", cur);
+			goto out;
+		}
+		if (ent->type == TAR_REG) {
+			if (want_data) {
+				/* Keep only the file's bytes. */
+				buf tmp = { 0 };
+
+				buf_add(&tmp, ent->data, (size_t)ent->size);
+				buf_free(data);
+				*data = tmp;
+			}
+			ret = 1;
+			goto out;
+		}
+		if (ent->type != TAR_SYMLINK) {
+			const char *what = ent->type == TAR_DIR ? "a directory" :
+					   "not a regular file";
+
+			if (hops)
+				eb_errf(why, "a symbolic link to %s, %s", cur, what);
+			else
+				eb_errf(why, "%s", what);
+			ret = 0;
+			goto out;
+		}
+		if (hops == LINKS_MAX) {
+			eb_errf(why, "too many levels of symbolic links");
+			ret = 0;
+			goto out;
+		}
+		{
+			char *next = image_link_target(cur, ent->linkname);
+
+			if (!next) {
+				eb_errf(why, "a symbolic link to %s, which has an empty target",
+					cur);
+				ret = 0;
+				goto out;
+			}
+			free(cur);
+			cur = next;
+		}
+	}
+out:
+	free(cur);
+	free(ent);
+	return ret;
+}
+
+static void warn_to(const struct image_probe_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void warn_to(const struct image_probe_opts *o, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	if (!o->log)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	if (msg)
+		o->log(o->log_arg, LOG_INFO, msg);
+	free(msg);
+}
+
+/* An os-release ID as the spec allows it: a-z, 0-9, ".", "_", "-". */
+static bool valid_os_id(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		      strchr("._-", *s)))
+			return false;
+	return true;
+}
+
+static int probe_user(struct probe *pr, struct image_info *out, eb_err *e)
+{
+	const struct image_probe_opts *o = pr->o;
+	buf data = { 0 };
+	eb_err why;
+	pw_user u;
+	int rc;
+
+	rc = lookup(pr, "/etc/passwd", true, &data, &why, e);
+	if (rc == 0) {
+		eb_errf(e, "%s has no /etc/passwd (%s)", o->image, why.msg);
+		rc = -1;
+	}
+	if (rc < 0)
+		goto out;
+	rc = passwd_lookup(data.p, data.len, o->user, &u, e);
+	if (rc == 0 && o->user[0] && !o->user[strspn(o->user, "0123456789")]) {
+		/* A uid, as `getent passwd 1000` takes one. */
+		errno = 0;
+		unsigned long uid = strtoul(o->user, NULL, 10);
+
+		if (!errno)
+			rc = passwd_lookup_uid(data.p, data.len, uid, &u, e);
+	}
+	if (rc == 0) {
+		eb_errf(e, "user \"%s\" not found in %s's /etc/passwd", o->user,
+			o->image);
+		rc = -1;
+	} else if (rc < 0) {
+		eb_err inner = *e;
+
+		eb_errf(e, "%s's /etc/passwd: %s", o->image, inner.msg);
+	} else {
+		out->uid = u.uid;
+		out->gid = u.gid;
+		out->home = xstrdup(u.home);
+		pw_user_free(&u);
+	}
+out:
+	buf_free(&data);
+	return rc < 0 ? -1 : 0;
+}
+
+/* /etc/os-release, else /usr/lib/os-release (the spec's fallback), else
+ * ID "linux". A malformed one is a warning: the workspace can run without
+ * knowing its distribution. */
+static int probe_os(struct probe *pr, struct image_info *out, eb_err *e)
+{
+	static const char *const files[] = { "/etc/os-release", "/usr/lib/os-release" };
+	const struct image_probe_opts *o = pr->o;
+	buf data = { 0 };
+	eb_err why;
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+		os_release osr;
+
+		rc = lookup(pr, files[i], true, &data, &why, e);
+		if (rc < 0)
+			break;
+		if (rc == 0)
+			continue;
+		if (osrelease_parse(data.p, data.len, &osr, &why) < 0) {
+			warn_to(o, "warning: %s's %s: %s; taking os \"linux\"",
+				o->image, files[i], why.msg);
+		} else if (!valid_os_id(osr.id)) {
+			warn_to(o, "warning: %s's %s: ID \"%.64s\" is not a valid os-release ID; taking os \"linux\"",
+				o->image, files[i], osr.id);
+			os_release_free(&osr);
+		} else {
+			out->os = xstrdup(osr.id);
+			if (osr.id_like)
+				out->os_like = xstrdup(osr.id_like);
+			os_release_free(&osr);
+		}
+		break;
+	}
+	buf_free(&data);
+	if (rc < 0)
+		return -1;
+	if (!out->os)
+		out->os = xstrdup("linux");
+	out->libdir = osrelease_libdir(out->os, out->os_like);
+	return 0;
+}
+
+static int create_probe(struct probe *pr, const char *image, eb_err *e)
+{
+	buf body = { 0 }, out = { 0 };
+	docker_req r = { .method = "POST", .path = "/containers/create" };
+	json_doc doc = { 0 };
+	json_w w;
+	long status = 0;
+	int ret = -1;
+
+	jw_init(&w, &body);
+	jw_obj(&w);
+	jw_kstr(&w, "Image", image);
+	/* Never started; an entrypoint only because create needs a command. */
+	jw_key(&w, "Entrypoint");
+	jw_arr(&w);
+	jw_str(&w, "sleep");
+	jw_str(&w, "infinity");
+	jw_arr_end(&w);
+	jw_key(&w, "Cmd");
+	jw_arr(&w);
+	jw_arr_end(&w);
+	jw_key(&w, "NetworkDisabled");
+	jw_bool(&w, true);
+	jw_key(&w, "Labels");
+	jw_obj(&w);
+	jw_kstr(&w, "envbox.probe", "true");
+	jw_obj_end(&w);
+	jw_key(&w, "HostConfig");
+	jw_obj(&w);
+	jw_kstr(&w, "NetworkMode", "none");
+	jw_obj_end(&w);
+	jw_obj_end(&w);
+	r.body = body.p;
+	r.body_len = body.len;
+
+	if (docker_request(pr->d, &r, &status, &out, e) < 0) {
+		if (status == 404) {
+			eb_err inner = *e;
+
+			eb_errf(e, "image %s is not present (pull it first): %s",
+				pr->o->image, inner.msg);
+		}
+		goto done;
+	}
+	if (json_parse(&doc, out.p ? out.p : "", out.len, e) < 0 ||
+	    !(pr->id = json_strdup(&doc, json_obj_get(&doc, 0, "Id"))) ||
+	    !pr->id[0] || pr->id[strspn(pr->id, "0123456789abcdef")]) {
+		free(pr->id);
+		pr->id = NULL;
+		eb_errf(e, "POST /containers/create: no container Id in the answer");
+		goto done;
+	}
+	ret = 0;
+done:
+	json_free(&doc);
+	buf_free(&out);
+	buf_free(&body);
+	return ret;
+}
+
+static int remove_probe(struct probe *pr, eb_err *e)
+{
+	char *path = xasprintf("/containers/%s?force=1&v=1", pr->id);
+	docker_req r = { .method = "DELETE", .path = path };
+	int ret = docker_request(pr->d, &r, NULL, NULL, e);
+
+	free(path);
+	return ret;
+}
+
+int image_probe(docker *d, const struct image_probe_opts *o,
+		struct image_info *out, eb_err *e)
+{
+	struct probe pr = { .d = d, .o = o };
+	struct imageref ref;
+	char *norm = NULL;
+	long saved_timeout = d->timeout_ms;
+	int ret = -1;
+
+	memset(out, 0, sizeof *out);
+	if (imageref_parse(o->image, &ref, e) < 0)
+		return -1;
+	norm = imageref_string(&ref);
+	imageref_free(&ref);
+	/* Each request is small: a daemon that hangs must not hang us. */
+	d->timeout_ms = PROBE_TIMEOUT_MS;
+	if (stopped(&pr, e) || create_probe(&pr, norm, e) < 0)
+		goto done;
+	if (probe_user(&pr, out, e) == 0 && probe_os(&pr, out, e) == 0) {
+		buf data = { 0 };
+		eb_err why;
+		int rc = lookup(&pr, "/sbin/init", false, &data, &why, e);
+
+		buf_free(&data);
+		out->init = rc == 1;
+		ret = rc < 0 ? -1 : 0;
+	}
+	/* Always, also after an error or a signal: leave no container. */
+	{
+		eb_err rerr;
+
+		if (remove_probe(&pr, &rerr) < 0) {
+			eb_err first = *e;
+
+			if (ret == 0)
+				eb_errf(e, "removing the probe container %.12s: %s",
+					pr.id, rerr.msg);
+			else
+				eb_errf(e, "%.700s (and removing the probe container %.12s failed: %.200s)",
+					first.msg, pr.id, rerr.msg);
+			ret = -1;
+		}
+	}
+done:
+	d->timeout_ms = saved_timeout;
+	free(pr.id);
+	free(norm);
+	if (ret < 0)
+		image_info_free(out);
+	return ret;
+}
+
+void image_info_free(struct image_info *i)
+{
+	free(i->home);
+	free(i->os);
+	free(i->os_like);
+	memset(i, 0, sizeof *i);
+}
+
+int image_info_format(const struct image_info *i, bool json, buf *out,
+		      eb_err *e)
+{
+	if (json) {
+		json_w w;
+
+		jw_init(&w, out);
+		jw_obj(&w);
+		jw_key(&w, "uid");
+		jw_int(&w, (long long)i->uid);
+		jw_key(&w, "gid");
+		jw_int(&w, (long long)i->gid);
+		jw_kstr(&w, "home", i->home);
+		jw_key(&w, "init");
+		jw_bool(&w, i->init);
+		jw_kstr(&w, "os", i->os);
+		jw_kstr(&w, "libdir", i->libdir);
+		jw_obj_end(&w);
+		buf_addc(out, '\n');
+		return 0;
+	}
+	if (!*i->home || i->home[strcspn(i->home, " \t\n\r\v\f")]) {
+		eb_errf(e, "home directory \"%.200s\" cannot be written as one word on a line (use --json)",
+			i->home);
+		return -1;
+	}
+	buf_printf(out, "uid %lu\ngid %lu\nhome %s\ninit %s\nos %s\nlibdir %s\n",
+		   i->uid, i->gid, i->home, i->init ? "yes" : "no", i->os,
+		   i->libdir);
+	return 0;
+}

@@ -1,0 +1,204 @@
+/* test_image: the pure parts of lib/image — the pull-fault classifier on
+ * messages dockerd 20.10 really sends, backoff, secret masking, paths
+ * inside an image, the probe's output. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "b64.h"
+#include "check.h"
+#include "image.h"
+
+static void faults(void)
+{
+	static const struct {
+		const char *msg;
+		enum pull_fault want;
+	} tab[] = {
+		/* What dockerd 20.10 answered in tests/docker-image.bats. */
+		{ "manifest for 127.0.0.1:5555/test/nope:v1 not found: manifest unknown: manifest unknown (HTTP 404)",
+		  PULL_FAULT_NOTFOUND },
+		{ "Get \"http://127.0.0.1:5556/v2/\": dial tcp 127.0.0.1:5556: connect: connection refused (HTTP 500)",
+		  PULL_FAULT_OTHER },
+		{ "Head \"http://127.0.0.1:5557/v2/priv/img/manifests/v1\": no basic auth credentials (HTTP 500)",
+		  PULL_FAULT_AUTH },
+		{ "unauthorized: authentication required (HTTP 500)", PULL_FAULT_AUTH },
+		/* Certificates, from Go's crypto/x509 and crypto/tls. */
+		{ "Get \"https://registry.envbox.test:5443/v2/\": x509: certificate signed by unknown authority (HTTP 500)",
+		  PULL_FAULT_CERT },
+		{ "Get \"https://r:5443/v2/\": tls: failed to verify certificate: x509: certificate is not valid for any names",
+		  PULL_FAULT_CERT },
+		{ "x509: certificate is valid for a.example, not registry.envbox.test", PULL_FAULT_CERT },
+		{ "x509: certificate has expired or is not yet valid", PULL_FAULT_CERT },
+		{ "remote error: tls: bad certificate", PULL_FAULT_CERT },
+		/* Docker Hub and the distribution spec's error codes. */
+		{ "pull access denied for private/x, repository does not exist or may require 'docker login': denied: requested access to the resource is denied",
+		  PULL_FAULT_AUTH },
+		{ "denied: requested access to the resource is denied", PULL_FAULT_AUTH },
+		{ "received unexpected HTTP status: 403 Forbidden", PULL_FAULT_AUTH },
+		{ "UNAUTHORIZED: Authentication Required", PULL_FAULT_AUTH },
+		{ "name unknown: repository name not known to registry", PULL_FAULT_NOTFOUND },
+		/* Disk full wins over anything else in the message. */
+		{ "failed to register layer: Error processing tar file(exit status 1): write /big: no space left on device",
+		  PULL_FAULT_NOSPACE },
+		{ "unauthorized: x509: no space left on device", PULL_FAULT_NOSPACE },
+		/* Worth retrying. */
+		{ "failed to register layer: open /var/lib/docker/tmp/x: permission denied: busy",
+		  PULL_FAULT_OTHER },
+		{ "toomanyrequests: You have reached your pull rate limit", PULL_FAULT_OTHER },
+		{ "received unexpected HTTP status: 503 Service Unavailable", PULL_FAULT_OTHER },
+		{ "unexpected EOF", PULL_FAULT_OTHER },
+		{ "Get \"https://r/v2/\": net/http: TLS handshake timeout", PULL_FAULT_OTHER },
+		{ "dial tcp: lookup registry.example on 10.0.0.10:53: no such host", PULL_FAULT_OTHER },
+		{ "POST /images/create?fromImage=x&tag=y: cannot connect to /var/run/docker.sock: Connection refused",
+		  PULL_FAULT_OTHER },
+		{ "", PULL_FAULT_OTHER },
+	};
+
+	for (size_t i = 0; i < sizeof tab / sizeof *tab; i++) {
+		enum pull_fault got = image_pull_fault(tab[i].msg);
+
+		CHECK(got == tab[i].want);
+		if (got != tab[i].want)
+			fprintf(stderr, "  fault of \"%s\": got %d, want %d\n",
+				tab[i].msg, got, tab[i].want);
+	}
+}
+
+static void backoff(void)
+{
+	CHECK(image_backoff_ms(1) == 1000);
+	CHECK(image_backoff_ms(2) == 2000);
+	CHECK(image_backoff_ms(3) == 3000);
+	CHECK(image_backoff_ms(4) == 3000);
+	CHECK(image_backoff_ms(1000) == 3000);
+	CHECK(image_backoff_ms(0) == 1000);
+}
+
+static char *header(const char *json, enum b64_alphabet a)
+{
+	return b64_encode(json, strlen(json), a);
+}
+
+static void mask(void)
+{
+	char *h = header("{\"username\":\"alice\",\"password\":\"s3cret>PW?\",\"serveraddress\":\"r:5000\"}",
+			 B64_URL);
+	char msg[256];
+
+	snprintf(msg, sizeof msg, "alice:s3cret>PW? refused; header %s; again s3cret>PW?", h);
+	image_mask_secrets(msg, sizeof msg, h);
+	CHECK_STR(msg, "alice:*** refused; header ***; again ***");
+	free(h);
+
+	/* The standard alphabet too; an identity token. */
+	h = header("{\"identitytoken\":\"tok-123456\",\"serveraddress\":\"r\"}", B64_STD);
+	snprintf(msg, sizeof msg, "token tok-123456 expired");
+	image_mask_secrets(msg, sizeof msg, h);
+	CHECK_STR(msg, "token *** expired");
+	free(h);
+
+	/* A password of three bytes would garble everything: kept. */
+	h = header("{\"username\":\"u\",\"password\":\"abc\"}", B64_URL);
+	snprintf(msg, sizeof msg, "abcdef");
+	image_mask_secrets(msg, sizeof msg, h);
+	CHECK_STR(msg, "abcdef");
+	free(h);
+
+	/* Not base64, not JSON, none: only the value itself is masked. */
+	snprintf(msg, sizeof msg, "see not!base64 here");
+	image_mask_secrets(msg, sizeof msg, "not!base64");
+	CHECK_STR(msg, "see *** here");
+	image_mask_secrets(msg, sizeof msg, NULL);
+	CHECK_STR(msg, "see *** here");
+	image_mask_secrets(msg, sizeof msg, "");
+	CHECK_STR(msg, "see *** here");
+}
+
+static void paths(void)
+{
+	static const struct {
+		const char *in, *want;
+	} clean[] = {
+		{ "/", "/" },
+		{ "", "/" },
+		{ "//a/./b/../c/", "/a/c" },
+		{ "/../../x", "/x" },
+		{ "/a/b/../../..", "/" },
+		{ "a/b", "/a/b" },
+		{ "/etc/../usr/lib/os-release", "/usr/lib/os-release" },
+		{ "/a/..b/.c", "/a/..b/.c" },
+	};
+	static const struct {
+		const char *path, *target, *want;
+	} links[] = {
+		/* systemd images: /etc/os-release -> ../usr/lib/os-release */
+		{ "/etc/os-release", "../usr/lib/os-release", "/usr/lib/os-release" },
+		{ "/sbin/init", "/lib/systemd/systemd", "/lib/systemd/systemd" },
+		{ "/usr/sbin/init", "../lib/systemd/systemd", "/usr/lib/systemd/systemd" },
+		{ "/bin/sh", "busybox", "/bin/busybox" },
+		/* ".." never leaves the image. */
+		{ "/a", "../../../../x", "/x" },
+		{ "/a/b", "./c/", "/a/c" },
+		{ "/x", "//y//z/", "/y/z" },
+		{ "/sbin/init", "/", "/" },
+	};
+
+	for (size_t i = 0; i < sizeof clean / sizeof *clean; i++) {
+		char *got = image_path_clean(clean[i].in);
+
+		CHECK_STR(got, clean[i].want);
+		free(got);
+	}
+	for (size_t i = 0; i < sizeof links / sizeof *links; i++) {
+		char *got = image_link_target(links[i].path, links[i].target);
+
+		CHECK_STR(got, links[i].want);
+		free(got);
+	}
+	CHECK(image_link_target("/a", "") == NULL);
+	CHECK(image_link_target("/a", NULL) == NULL);
+}
+
+static void format(void)
+{
+	struct image_info i = {
+		.uid = 1000, .gid = 1001, .home = "/home/coder", .init = true,
+		.os = "debian", .libdir = "/usr/lib/x86_64-linux-gnu",
+	};
+	buf b = { 0 };
+	eb_err e;
+
+	CHECK(image_info_format(&i, false, &b, &e) == 0);
+	CHECK_STR(b.p, "uid 1000\ngid 1001\nhome /home/coder\ninit yes\nos debian\n"
+		  "libdir /usr/lib/x86_64-linux-gnu\n");
+	buf_reset(&b);
+	CHECK(image_info_format(&i, true, &b, &e) == 0);
+	CHECK_STR(b.p, "{\"uid\":1000,\"gid\":1001,\"home\":\"/home/coder\",\"init\":true,"
+		  "\"os\":\"debian\",\"libdir\":\"/usr/lib/x86_64-linux-gnu\"}\n");
+
+	/* A home that is not one word: refused as a line, fine as JSON. */
+	i.home = "/home/my user";
+	i.init = false;
+	buf_reset(&b);
+	CHECK(image_info_format(&i, false, &b, &e) < 0);
+	CHECK(strstr(e.msg, "\"/home/my user\"") != NULL);
+	buf_reset(&b);
+	CHECK(image_info_format(&i, true, &b, &e) == 0);
+	CHECK(strstr(b.p, "\"home\":\"/home/my user\",\"init\":false") != NULL);
+	i.home = "/a\nb";
+	buf_reset(&b);
+	CHECK(image_info_format(&i, false, &b, &e) < 0);
+	i.home = "";
+	CHECK(image_info_format(&i, false, &b, &e) < 0);
+	buf_free(&b);
+}
+
+int main(void)
+{
+	faults();
+	backoff();
+	mask();
+	paths();
+	format();
+	return check_done("test_image");
+}
