@@ -269,20 +269,24 @@ step() {
 # dockerd and sysbox.
 stop_everything() {
 	if [ -n "$bootstrap_pid" ]; then
-		kill -TERM "$bootstrap_pid" 2>/dev/null
-		wait_for_pid "$bootstrap_pid" 90
+		kill -TERM "$bootstrap_pid" 2>/dev/null || :
+		wait_for_pid "$bootstrap_pid" 90 || :
 		bootstrap_pid=""
 	fi
 	if [ -n "$dockerd_pid" ]; then
 		if [ -n "$container" ] && kill -0 "$dockerd_pid" 2>/dev/null; then
-			envbox-docker stop "$container" --timeout 10 >/dev/null 2>&1
+			# sleep as PID 1 ignores SIGTERM: only an init gets time to
+			# shut down.
+			grace=0
+			[ "$has_init" != yes ] || grace=10
+			envbox-docker stop "$container" --timeout "$grace" >/dev/null 2>&1 || :
 		fi
-		kill -TERM "$dockerd_pid" 2>/dev/null
-		wait_for_pid "$dockerd_pid" 30 || kill -KILL "$dockerd_pid" 2>/dev/null
+		kill -TERM "$dockerd_pid" 2>/dev/null || :
+		wait_for_pid "$dockerd_pid" 30 || kill -KILL "$dockerd_pid" 2>/dev/null || :
 		dockerd_pid=""
 	fi
 	for pid in $sysbox_fs_pid $sysbox_mgr_pid; do
-		kill -TERM "$pid" 2>/dev/null
+		kill -TERM "$pid" 2>/dev/null || :
 	done
 	sysbox_fs_pid=""
 	sysbox_mgr_pid=""
@@ -324,6 +328,7 @@ docker_main() {
 	dockerd_pid=""
 	bootstrap_pid=""
 	step_pid=""
+	has_init=""
 	sysbox_mgr_pid=""
 	sysbox_fs_pid=""
 	logdir=${ENVBOX_LOG_DIR:-/var/log/envbox}

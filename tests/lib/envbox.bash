@@ -26,10 +26,20 @@ envbox_start() {
 	local i
 	[ -n "${EB_DIR:-}" ] || envbox_env_dir
 	: >"$EB_OUT"
-	env ENVBOX_LOG_DIR="$EB_DIR/log" \
-		ENVBOX_DOCKERD_ARGS="--data-root=$EB_DIR/data --exec-root=$EB_DIR/exec --pidfile=$EB_DIR/docker.pid --host=unix://$EB_DIR/d.sock" \
-		"$@" envbox docker 2>"$EB_OUT" >"$EB_DIR/stdout" 3>&- &
-	EB_PID=$!
+	rm -f "$EB_DIR/status" "$EB_DIR/envbox.pid"
+	# A keeper subshell records envbox's exit status, so tests other than the
+	# one that started it (setup_file's children are not theirs) can read it.
+	(
+		env ENVBOX_LOG_DIR="$EB_DIR/log" \
+			ENVBOX_DOCKERD_ARGS="--data-root=$EB_DIR/data --exec-root=$EB_DIR/exec --pidfile=$EB_DIR/docker.pid --host=unix://$EB_DIR/d.sock" \
+			"$@" envbox docker 2>"$EB_OUT" >"$EB_DIR/stdout" &
+		echo $! >"$EB_DIR/envbox.pid"
+		status=0
+		wait $! || status=$?
+		echo "$status" >"$EB_DIR/status"
+	) 3>&- &
+	while [ ! -s "$EB_DIR/envbox.pid" ]; do sleep 0.01; done
+	EB_PID=$(cat "$EB_DIR/envbox.pid")
 	export EB_PID
 	for ((i = 0; i < EB_READY_S * 10; i++)); do
 		if grep -q 'Envbox startup complete!' "$EB_OUT"; then
@@ -47,6 +57,20 @@ envbox_start() {
 	return 1
 }
 
+# envbox_wait_exit [SECONDS]: waits for envbox to exit (default 120 s);
+# returns its exit status, 124 if it is still running.
+envbox_wait_exit() {
+	local i
+	for ((i = 0; i < ${1:-120} * 20; i++)); do
+		if [ -s "$EB_DIR/status" ]; then
+			EB_PID=
+			return "$(cat "$EB_DIR/status")"
+		fi
+		sleep 0.05
+	done
+	return 124
+}
+
 # envbox_stop: SIGTERM; returns envbox's exit status; EB_STOP_MS is how long
 # it took.
 envbox_stop() {
@@ -54,10 +78,9 @@ envbox_stop() {
 	[ -n "${EB_PID:-}" ] || return 0
 	start=$(date +%s%N)
 	kill -TERM "$EB_PID" 2>/dev/null || true
-	wait "$EB_PID" || status=$?
+	envbox_wait_exit 120 || status=$?
 	EB_STOP_MS=$((($(date +%s%N) - start) / 1000000))
 	export EB_STOP_MS
-	EB_PID=
 	return "$status"
 }
 
