@@ -43,6 +43,7 @@ const char docker_usage[] =
 	"        named NAME is removed first. --pass-env passes this process's\n"
 	"        variables named in PATTERNS (CODER_INNER_ENVS syntax); --agent-env\n"
 	"        passes CODER_AGENT_TOKEN and CODER_AGENT_SUBSYSTEM (+envbox).\n"
+	"        For one NAME, later wins: --pass-env, env lines, --agent-env, --env.\n"
 	"        Prints the container's id.\n"
 	"  start NAME\n"
 	"  stop NAME [--timeout S]\n"

@@ -1,34 +1,483 @@
-/* envbox-docker: create,start,stop,rm,exec (not written yet). */
+/* envbox-docker create, start, stop, rm, exec: the workspace container's
+ * life (usage: applets/docker.c; body building: lib/container.h; the exec
+ * stream: lib/exec.h; docs/envbox-docker.md). */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "applet.h"
+#include "container.h"
+#include "docker.h"
 #include "docker_cmds.h"
+#include "exec.h"
+#include "json.h"
+#include "log.h"
+#include "netcfg.h"
+#include "spec.h"
+
+extern char **environ;
+
+static void open_docker(docker *d)
+{
+	eb_err e;
+
+	if (docker_open(d, NULL, &e) < 0)
+		die_err(&e);
+}
+
+/* "/containers/NAME" plus rest, NAME escaped for the path. */
+static char *container_path(const char *name, const char *rest)
+{
+	char *n = docker_query_escape(name);
+	char *p = xasprintf("/containers/%s%s", n, rest);
+
+	free(n);
+	return p;
+}
+
+/* One request whose answer body we do not need; statuses in ok (0-ended)
+ * count as success. Returns the HTTP status. */
+static long simple_request(docker *d, const char *method, const char *path,
+			   const long *ok)
+{
+	docker_req r = { .method = method, .path = path };
+	long status = 0;
+	eb_err e;
+
+	if (docker_request(d, &r, &status, NULL, &e) == 0)
+		return status;
+	for (; *ok; ok++)
+		if (status == *ok)
+			return status;
+	die_err(&e);
+}
+
+/* NAME as the one positional argument of start, stop, rm. */
+static const char *one_name(const char *cmd, const char *name, const char *arg)
+{
+	if (name)
+		usage_error("%s: unexpected argument \"%s\"", cmd, arg);
+	if (!*arg)
+		usage_error("%s: NAME is empty", cmd);
+	return arg;
+}
+
+/* --- create ----------------------------------------------------------------- */
+
+struct specs {
+	struct spec *v;
+	size_t n;
+	size_t *lineno;         /* each one's line on stdin, for messages */
+	struct ctr_devnum *dev; /* a device line's node */
+};
+
+/* Spec lines from stdin; a terminal means none (create run by hand). Bad
+ * input is a failure (exit 1), as for envbox-mounts prepare. */
+static void read_specs(struct specs *ss)
+{
+	size_t lineno = 0;
+	struct spec s;
+	eb_err e;
+	int rc;
+
+	if (isatty(0))
+		return;
+	while ((rc = spec_read(stdin, &s, &lineno, &e)) > 0) {
+		ss->v = xrealloc(ss->v, (ss->n + 1) * sizeof *ss->v);
+		ss->lineno = xrealloc(ss->lineno, (ss->n + 1) * sizeof *ss->lineno);
+		ss->dev = xrealloc(ss->dev, (ss->n + 1) * sizeof *ss->dev);
+		memset(&ss->dev[ss->n], 0, sizeof *ss->dev);
+		ss->v[ss->n] = s;
+		ss->lineno[ss->n++] = lineno;
+	}
+	if (rc < 0)
+		die("spec lines on stdin: %s", e.msg);
+}
+
+/* A device's numbers for its cgroup rule; looked up before any API call so
+ * a missing node leaves everything as it was. */
+static void stat_devices(struct specs *ss)
+{
+	for (size_t i = 0; i < ss->n; i++) {
+		const struct spec *s = &ss->v[i];
+		struct stat st;
+
+		if (s->kind != SPEC_DEVICE)
+			continue;
+		if (stat(s->src, &st) < 0)
+			die("spec lines on stdin: line %zu: device %s: %s",
+			    ss->lineno[i], s->src, strerror(errno));
+		if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+			die("spec lines on stdin: line %zu: device %s: not a device node",
+			    ss->lineno[i], s->src);
+		ss->dev[i].type = S_ISCHR(st.st_mode) ? 'c' : 'b';
+		ss->dev[i].major = major(st.st_rdev);
+		ss->dev[i].minor = minor(st.st_rdev);
+	}
+}
+
+/* The create answer: print the id, pass on the daemon's warnings. */
+static void print_created(const buf *out)
+{
+	json_doc d;
+	eb_err e;
+	char *id;
+	int w;
+
+	if (json_parse(&d, out->p ? out->p : "", out->len, &e) < 0)
+		die("POST /containers/create: %s", e.msg);
+	id = json_strdup(&d, json_obj_get(&d, 0, "Id"));
+	if (!id)
+		die("POST /containers/create: the answer has no Id");
+	w = json_obj_get(&d, 0, "Warnings");
+	for (int i = 0; i < json_size(&d, w); i++) {
+		char *msg = json_strdup(&d, json_arr_at(&d, w, i));
+
+		if (msg && *msg)
+			warn("%s", msg);
+		free(msg);
+	}
+	printf("%s\n", id);
+	if (fflush(stdout))
+		die("writing the container's id: %s", strerror(errno));
+	free(id);
+	json_free(&d);
+}
 
 int dcmd_create(int argc, char **argv)
 {
-	(void)argc;
-	die("%s: not implemented yet", argv[0]);
+	static const long gone[] = { 404, 0 };
+	struct ctr_opts o = { 0 };
+	struct specs ss = { 0 };
+	const char *pos[2], *v;
+	int npos = 0;
+	docker d;
+	buf body = { 0 }, out = { 0 };
+	docker_req r = { .method = "POST" };
+	char *path, *name;
+	eb_err e;
+
+	o.envs = xcalloc((size_t)argc, sizeof *o.envs);
+	for (int i = 1; i < argc; i++) {
+		if ((v = opt_value(argc, argv, &i, "--runtime"))) {
+			o.runtime = v;
+		} else if ((v = opt_value(argc, argv, &i, "--hostname"))) {
+			o.hostname = v;
+		} else if ((v = opt_value(argc, argv, &i, "--workdir"))) {
+			o.workdir = v;
+		} else if ((v = opt_value(argc, argv, &i, "--cpus"))) {
+			if (parse_cpus("--cpus", v, &o.cpus, &e) < 0)
+				usage_error("create: %s", e.msg);
+		} else if ((v = opt_value(argc, argv, &i, "--memory"))) {
+			if (parse_memory("--memory", v, &o.memory, &e) < 0)
+				usage_error("create: %s", e.msg);
+		} else if ((v = opt_value(argc, argv, &i, "--pass-env"))) {
+			o.pass_env = v;
+		} else if ((v = opt_value(argc, argv, &i, "--env"))) {
+			o.envs[o.nenvs++] = v;
+		} else if (!strcmp(argv[i], "--init")) {
+			o.init = true;
+		} else if (!strcmp(argv[i], "--agent-env")) {
+			o.agent_env = true;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			usage_error("create: unknown option %s", argv[i]);
+		} else if (npos < 2) {
+			pos[npos++] = argv[i];
+		} else {
+			usage_error("create: unexpected argument \"%s\"", argv[i]);
+		}
+	}
+	if (npos < 2)
+		usage_error("create: expected NAME IMAGE");
+	o.name = pos[0];
+	o.image = pos[1];
+	if (ctr_opts_check(&o, &e) < 0)
+		usage_error("create: %s", e.msg);
+
+	read_specs(&ss);
+	if (ctr_specs_check(ss.v, ss.n, ss.lineno, &e) < 0)
+		die("spec lines on stdin: %s", e.msg);
+	stat_devices(&ss);
+	ctr_create_body(&o, ss.v, ss.dev, ss.n, environ, &body);
+
+	open_docker(&d);
+	path = container_path(o.name, "?force=1&v=1");
+	if (simple_request(&d, "DELETE", path, gone) != 404)
+		log_msg(LOG_INFO, "Removed the container %s left from an earlier run",
+			o.name);
+	free(path);
+
+	name = docker_query_escape(o.name);
+	path = xasprintf("/containers/create?name=%s", name);
+	r.path = path;
+	r.body = body.p;
+	r.body_len = body.len;
+	if (docker_request(&d, &r, NULL, &out, &e) < 0)
+		die_err(&e);
+	print_created(&out);
+
+	docker_close(&d);
+	free(path);
+	free(name);
+	buf_free(&body);
+	buf_free(&out);
+	for (size_t i = 0; i < ss.n; i++)
+		spec_free(&ss.v[i]);
+	free(ss.v);
+	free(ss.lineno);
+	free(ss.dev);
+	free(o.envs);
+	return 0;
 }
+
+/* --- start, stop, rm ----------------------------------------------------------- */
 
 int dcmd_start(int argc, char **argv)
 {
-	(void)argc;
-	die("%s: not implemented yet", argv[0]);
+	/* 304: already running, which is what was asked. */
+	static const long ok[] = { 304, 0 };
+	const char *name = NULL;
+	docker d;
+	char *path;
+
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] == '-' && argv[i][1])
+			usage_error("start: unknown option %s", argv[i]);
+		name = one_name("start", name, argv[i]);
+	}
+	if (!name)
+		usage_error("start: expected NAME");
+	open_docker(&d);
+	path = container_path(name, "/start");
+	simple_request(&d, "POST", path, ok);
+	free(path);
+	docker_close(&d);
+	return 0;
 }
 
 int dcmd_stop(int argc, char **argv)
 {
-	(void)argc;
-	die("%s: not implemented yet", argv[0]);
+	static const long ok[] = { 304, 0 };
+	const char *name = NULL, *v;
+	long long timeout = -1;
+	docker d;
+	char *path, *rest;
+
+	for (int i = 1; i < argc; i++) {
+		if ((v = opt_value(argc, argv, &i, "--timeout")))
+			timeout = parse_count("--timeout", v);
+		else if (argv[i][0] == '-' && argv[i][1])
+			usage_error("stop: unknown option %s", argv[i]);
+		else
+			name = one_name("stop", name, argv[i]);
+	}
+	if (!name)
+		usage_error("stop: expected NAME");
+	/* Without t the daemon uses the container's StopTimeout (10 s). */
+	rest = timeout < 0 ? xstrdup("/stop") : xasprintf("/stop?t=%lld", timeout);
+	open_docker(&d);
+	path = container_path(name, rest);
+	simple_request(&d, "POST", path, ok);
+	free(path);
+	free(rest);
+	docker_close(&d);
+	return 0;
 }
 
 int dcmd_rm(int argc, char **argv)
 {
-	(void)argc;
-	die("%s: not implemented yet", argv[0]);
+	static const long none[] = { 0 };
+	const char *name = NULL;
+	bool force = false;
+	docker d;
+	char *path;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--force"))
+			force = true;
+		else if (argv[i][0] == '-' && argv[i][1])
+			usage_error("rm: unknown option %s", argv[i]);
+		else
+			name = one_name("rm", name, argv[i]);
+	}
+	if (!name)
+		usage_error("rm: expected NAME");
+	open_docker(&d);
+	/* v=1: the workspace's anonymous volumes go with it. */
+	path = container_path(name, force ? "?v=1&force=1" : "?v=1");
+	simple_request(&d, "DELETE", path, none);
+	free(path);
+	docker_close(&d);
+	return 0;
+}
+
+/* --- exec ------------------------------------------------------------------------ */
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+struct exec_run {
+	docker *d;
+	const char *id;
+};
+
+/* The first SIGTERM or SIGINT: SIGTERM to the command by its host pid (we
+ * share dockerd's pid namespace), which then has EXEC_GRACE_MS to end. */
+static void forward_signal(void *arg)
+{
+	struct exec_run *x = arg;
+	struct exec_state st = { 0 };
+	eb_err e;
+
+	/* Pid is 0 for a moment between the start and the process running. */
+	for (int i = 0; i < 50; i++) {
+		if (exec_inspect(x->d, x->id, &st, &e) < 0) {
+			warn("unable to pass the signal on: %s", e.msg);
+			return;
+		}
+		if (st.pid > 0 || !st.running)
+			break;
+		nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
+	}
+	if (st.pid <= 0)
+		return;
+	log_msg(LOG_DEBUG, "passing SIGTERM on to the command (pid %lld)",
+		st.pid);
+	if (kill((pid_t)st.pid, SIGTERM) < 0 && errno != ESRCH)
+		warn("unable to send SIGTERM to pid %lld: %s", st.pid,
+		     strerror(errno));
+}
+
+static void log_line(const char *line, void *arg)
+{
+	(void)arg;
+	log_write(stderr, LOG_INFO, line);
+}
+
+/* The exit code once the process is known to have ended: the stream ends
+ * a moment before the daemon records it. */
+static int exit_code(docker *d, const char *id)
+{
+	struct exec_state st;
+	eb_err e;
+
+	for (int i = 0; i < 200; i++) {
+		if (exec_inspect(d, id, &st, &e) < 0)
+			die_err(&e);
+		if (!st.running && st.has_exit)
+			return st.exit_code >= 0 && st.exit_code <= 255 ?
+			       st.exit_code : EXIT_FAIL;
+		nanosleep(&(struct timespec){ 0, 50000000 }, NULL);
+	}
+	die("exec %.12s: its output ended but it is still running", id);
 }
 
 int dcmd_exec(int argc, char **argv)
 {
-	(void)argc;
-	die("%s: not implemented yet", argv[0]);
-}
+	struct exec_opts o = { 0 };
+	const char *name = NULL, *v;
+	bool log = false;
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block, wait_mask;
+	struct exec_lines lines;
+	struct exec_io io = { .out_fd = 1, .err_fd = 2 };
+	struct exec_run x;
+	docker_conn c;
+	docker d;
+	char *id;
+	eb_err e;
+	int i, rc;
 
+	o.envs = xcalloc((size_t)argc, sizeof *o.envs);
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		}
+		if ((v = opt_value(argc, argv, &i, "--user")))
+			o.user = v;
+		else if ((v = opt_value(argc, argv, &i, "--env")))
+			o.envs[o.nenvs++] = v;
+		else if ((v = opt_value(argc, argv, &i, "--workdir")))
+			o.workdir = v;
+		else if (!strcmp(argv[i], "--stdin"))
+			o.stdin = true;
+		else if (!strcmp(argv[i], "--log"))
+			log = true;
+		else if (argv[i][0] == '-' && argv[i][1])
+			usage_error("exec: unknown option %s", argv[i]);
+		else if (!name)
+			name = one_name("exec", name, argv[i]);
+		else
+			usage_error("exec: expected -- before the command (got \"%s\")",
+				    argv[i]);
+	}
+	if (!name)
+		usage_error("exec: expected NAME [OPTIONS] -- CMD [ARG]...");
+	o.cmd = argv + i;
+	o.ncmd = (size_t)(argc - i);
+	if (exec_opts_check(&o, &e) < 0)
+		usage_error("exec: %s", e.msg);
+
+	/* Signals stay blocked except while the copy loop waits, so one that
+	 * comes early (during the API calls) is handled there, not lost. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &wait_mask);
+	sigdelset(&wait_mask, SIGTERM);
+	sigdelset(&wait_mask, SIGINT);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	/* A closed stdout must not kill us before CMD's status is known. */
+	signal(SIGPIPE, SIG_IGN);
+
+	open_docker(&d);
+	if (exec_create(&d, name, &o, &id, &e) < 0 ||
+	    exec_start(&d, id, &c, &e) < 0)
+		die_err(&e);
+
+	x.d = &d;
+	x.id = id;
+	io.in_fd = o.stdin ? 0 : -1;
+	io.signalled = &got_signal;
+	io.wait_mask = &wait_mask;
+	io.on_signal = forward_signal;
+	io.arg = &x;
+	if (log) {
+		exec_lines_init(&lines, log_line, NULL);
+		io.lines = &lines;
+	}
+	rc = exec_pump(&c, &io, &e);
+	docker_conn_close(&c);
+	if (log) {
+		exec_lines_flush(&lines);
+		exec_lines_free(&lines);
+	}
+	if (rc < 0)
+		die("exec %s: %s", o.cmd[0], e.msg);
+	if (io.write_errno)
+		warn("exec %s: writing its output: %s; the rest was dropped",
+		     o.cmd[0], strerror(io.write_errno));
+	if (rc == EXEC_GAVE_UP) {
+		warn("exec %s: still running %d s after the signal; leaving it",
+		     o.cmd[0], EXEC_GRACE_MS / 1000);
+		rc = 128 + SIGTERM;
+	} else {
+		rc = exit_code(&d, id);
+	}
+	docker_close(&d);
+	free(id);
+	free(o.envs);
+	return rc;
+}
