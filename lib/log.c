@@ -93,7 +93,7 @@ void log_write(FILE *f, enum log_type t, const char *msg)
 		break;
 	}
 	case LOG_TEXT:
-		buf_printf(&b, "%s %s: ", when, type_names[t]);
+		buf_printf(&b, "%s %s%s", when, type_names[t], *msg ? ": " : "");
 		one_line(&b, msg);
 		break;
 	case LOG_PLAIN:
