@@ -435,6 +435,7 @@ static int cmd_certs(int argc, char **argv)
 		mode_t mode = str_ends(certs[i].name, ".key") ? 0600 : 0644;
 
 		if (copy_file(certs[i].src, dst, mode, &e)) {
+			free(dst);
 			remove_tmp(tmp, certs, n);
 			die_err(&e);
 		}

@@ -213,7 +213,7 @@ create_container() {
 	[ "$has_init" != yes ] || set -- "$@" --init
 	[ -z "$cpus" ] || set -- "$@" --cpus "$cpus"
 	[ -z "$memory" ] || set -- "$@" --memory "$memory"
-	printf '%s\n%s\n' "$binds" "$devices" | sed '/^$/d' | envbox-docker create "$container" "$image" "$@" >/dev/null
+	container_id=$(printf '%s\n%s\n' "$binds" "$devices" | sed '/^$/d' | envbox-docker create "$container" "$image" "$@")
 }
 
 start_container() {
@@ -223,6 +223,34 @@ start_container() {
 	envbox-docker start "$container"
 	log "Creating \"$home/.coder\" directory to host Coder assets..."
 	envbox-docker exec "$container" --user "$uid:$gid" -- mkdir -p "$home/.coder"
+	if [ "$runtime" = sysbox-runc ]; then
+		copy_cpu_quota
+	fi
+}
+
+# With sysbox the workspace sees a cgroup of its own whose CPU quota is not
+# the pod's; cgroup-aware programs (JVMs, nproc-style tools) read it, so the
+# outer quota is copied in. Not fatal when it cannot be.
+copy_cpu_quota() {
+	if [ -f /sys/fs/cgroup/cpu.max ]; then
+		from=/sys/fs/cgroup/cpu.max
+		to=/sys/fs/cgroup/docker/$container_id/init.scope/cpu.max
+		quota=$(cat "$from" 2>/dev/null) || quota=""
+	else
+		base=/sys/fs/cgroup/cpu,cpuacct
+		to=$base/docker/$container_id/syscont-cgroup-root
+		quota=$(cat "$base/cpu.cfs_quota_us" 2>/dev/null) || quota=""
+		period=$(cat "$base/cpu.cfs_period_us" 2>/dev/null) || period=""
+	fi
+	if [ -z "$quota" ]; then
+		log "Unable to read the outer CPU quota; the workspace keeps its own"
+	elif [ -f /sys/fs/cgroup/cpu.max ]; then
+		echo "$quota" >"$to" 2>/dev/null ||
+			log "Unable to set the workspace's CPU quota ($to); not fatal, but cgroup-aware programs may misjudge their CPUs"
+	else
+		{ echo "$period" >"$to/cpu.cfs_period_us" && echo "$quota" >"$to/cpu.cfs_quota_us"; } 2>/dev/null ||
+			log "Unable to set the workspace's CPU quota ($to); not fatal, but cgroup-aware programs may misjudge their CPUs"
+	fi
 }
 
 bootstrap() {
@@ -329,6 +357,7 @@ docker_main() {
 	bootstrap_pid=""
 	step_pid=""
 	has_init=""
+	container_id=""
 	sysbox_mgr_pid=""
 	sysbox_fs_pid=""
 	logdir=${ENVBOX_LOG_DIR:-/var/log/envbox}

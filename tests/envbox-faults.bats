@@ -1,0 +1,79 @@
+#!/usr/bin/env bats
+# envbox docker when things go wrong: dockerd dies (at startup or later), the
+# user is not in the image. Each exits non-zero with a clear error and stops
+# what it started.
+load helpers
+load lib/dockerd
+load lib/registry
+load lib/envbox
+
+setup_file() {
+	id coder >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin coder
+	grep -q '^coder:' /etc/subuid || echo coder:100000:65536 >>/etc/subuid
+	grep -q '^coder:' /etc/subgid || echo coder:100000:65536 >>/etc/subgid
+	registry_start
+	"$BATS_TEST_DIRNAME/lib/image.sh" rootfs "$BATS_FILE_TMPDIR/rootfs" --user coder:1000:1000:/home/coder
+	"$BATS_TEST_DIRNAME/lib/image.sh" push "http://$REGISTRY" ws/plain:1 "$BATS_FILE_TMPDIR/rootfs"
+}
+
+teardown_file() {
+	registry_stop
+}
+
+setup() {
+	envbox_env_dir
+}
+
+teardown() {
+	envbox_cleanup
+}
+
+# No process of this test's envbox (its dockerd, containerd, shims) is left.
+nothing_left() {
+	run _dockerd_pids_under "$EB_DIR"
+	assert_output ""
+}
+
+@test "dockerd that dies at startup: exit 1 at once with its last log lines" {
+	run envbox_start CODER_INNER_IMAGE="$REGISTRY/ws/plain:1" CODER_INNER_USERNAME=coder \
+		ENVBOX_DOCKERD_ARGS="--no-such-flag"
+	assert_failure
+	run envbox_wait_exit 30
+	assert_failure 1
+	run cat "$EB_OUT"
+	assert_output --partial "dockerd did not start; the last lines of $EB_DIR/log/dockerd.log"
+	assert_output --partial "no-such-flag"
+	assert_line --partial '"type":"done"'
+	nothing_left
+}
+
+@test "dockerd that dies after startup: envbox notices, logs its last lines, exits 1" {
+	envbox_start CODER_INNER_IMAGE="$REGISTRY/ws/plain:1" CODER_INNER_USERNAME=coder
+	kill -KILL "$(cat "$EB_DIR/docker.pid")"
+	run envbox_wait_exit 30
+	assert_failure 1
+	run cat "$EB_OUT"
+	assert_output --partial "dockerd exited; the last lines of $EB_DIR/log/dockerd.log"
+}
+
+@test "a user missing from the image: exit 1 naming user and image; dockerd stopped" {
+	run envbox_start CODER_INNER_IMAGE="$REGISTRY/ws/plain:1" CODER_INNER_USERNAME=nosuchuser
+	assert_failure
+	run envbox_wait_exit 30
+	assert_failure 1
+	run grep '"type":"error"' "$EB_OUT"
+	assert_output --partial 'nosuchuser'
+	assert_output --partial "$REGISTRY/ws/plain:1"
+	[ "$(grep -c '"type":"done"' "$EB_OUT")" -eq 1 ]
+	nothing_left
+}
+
+@test "CODER_DEBUG=true adds debug entries; ENVBOX_LOG_FORMAT=text gives plain lines" {
+	envbox_start CODER_INNER_IMAGE="$REGISTRY/ws/plain:1" CODER_INNER_USERNAME=coder \
+		CODER_DEBUG=true ENVBOX_LOG_FORMAT=text
+	run cat "$EB_OUT"
+	assert_line --regexp '^[0-9T:.-]+Z debug: dockerd .*--log-level=debug'
+	assert_line --regexp '^[0-9T:.-]+Z info: Envbox startup complete!$'
+	assert_line --regexp '^[0-9T:.-]+Z done$'
+	envbox_stop
+}
