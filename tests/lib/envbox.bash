@@ -8,6 +8,7 @@
 #   envbox_start [VAR=VALUE...]   starts it in the background with the
 #       given variables, waits for "Envbox startup complete!" (or its exit)
 #   envbox_stop                   SIGTERM, and wait for it to exit
+# EB_DOCKERD_EXTRA adds dockerd arguments (e.g. --add-runtime).
 # Sets EB_DIR, EB_PID, EB_OUT (its stderr: the build log), DOCKER_HOST.
 
 EB_READY_S=${EB_READY_S:-120}
@@ -31,7 +32,7 @@ envbox_start() {
 	# one that started it (setup_file's children are not theirs) can read it.
 	(
 		env ENVBOX_LOG_DIR="$EB_DIR/log" \
-			ENVBOX_DOCKERD_ARGS="--data-root=$EB_DIR/data --exec-root=$EB_DIR/exec --pidfile=$EB_DIR/docker.pid --host=unix://$EB_DIR/d.sock" \
+			ENVBOX_DOCKERD_ARGS="--data-root=$EB_DIR/data --exec-root=$EB_DIR/exec --pidfile=$EB_DIR/docker.pid --host=unix://$EB_DIR/d.sock ${EB_DOCKERD_EXTRA:-}" \
 			"$@" envbox docker 2>"$EB_OUT" >"$EB_DIR/stdout" &
 		echo $! >"$EB_DIR/envbox.pid"
 		status=0
