@@ -51,10 +51,7 @@ rootfs() {
 
 setup_file() {
 	local dir plain_dir
-	# CI runs on a fresh machine: the user dockerd remaps to, and its ranges.
-	id coder >/dev/null 2>&1 || useradd --system --no-create-home coder
-	grep -q '^coder:' /etc/subuid || echo coder:100000:65536 >>/etc/subuid
-	grep -q '^coder:' /etc/subgid || echo coder:100000:65536 >>/etc/subgid
+	ensure_remap_user
 
 	dockerd_start --userns-remap=coder
 

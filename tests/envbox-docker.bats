@@ -12,9 +12,7 @@ IMAGE_NOINIT=ws/plain:1
 IMAGE_INIT=ws/init:1
 
 setup_file() {
-	id coder >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin coder
-	grep -q '^coder:' /etc/subuid || echo coder:100000:65536 >>/etc/subuid
-	grep -q '^coder:' /etc/subgid || echo coder:100000:65536 >>/etc/subgid
+	ensure_remap_user
 	registry_start
 	local root=$BATS_FILE_TMPDIR/rootfs
 	"$BATS_TEST_DIRNAME/lib/image.sh" rootfs "$root-plain" --user coder:1000:1000:/home/coder --os-release debian

@@ -10,9 +10,7 @@ load lib/registry
 load lib/envbox
 
 setup_file() {
-	id coder >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin coder
-	grep -q '^coder:' /etc/subuid || echo coder:100000:65536 >>/etc/subuid
-	grep -q '^coder:' /etc/subgid || echo coder:100000:65536 >>/etc/subgid
+	ensure_remap_user
 	registry_start
 	"$BATS_TEST_DIRNAME/lib/image.sh" rootfs "$BATS_FILE_TMPDIR/rootfs" --user coder:1000:1000:/home/coder
 	"$BATS_TEST_DIRNAME/lib/image.sh" push "http://$REGISTRY" ws/plain:1 "$BATS_FILE_TMPDIR/rootfs"

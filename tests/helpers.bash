@@ -10,3 +10,11 @@ PATH="$ENVBOX_PREFIX/bin:$PATH"
 export PATH
 FIXTURES="$BATS_TEST_DIRNAME/fixtures"
 export FIXTURES
+
+# The user dockerd --userns-remap=coder maps to and its subordinate ranges
+# (CI runs on a fresh machine).
+ensure_remap_user() {
+	id coder >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin coder
+	grep -q '^coder:' /etc/subuid || echo coder:100000:65536 >>/etc/subuid
+	grep -q '^coder:' /etc/subgid || echo coder:100000:65536 >>/etc/subgid
+}
