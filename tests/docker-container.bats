@@ -7,17 +7,6 @@ load lib/dockerd
 
 TOKEN=tok-9f2c81d7e5a4-secret
 
-# The remap user and its ranges, as the entrypoint makes them (a fresh CI
-# machine has neither).
-ensure_remap_user() {
-	id coder >/dev/null 2>&1 ||
-		useradd --system --no-create-home --shell /usr/sbin/nologin coder
-	local f
-	for f in /etc/subuid /etc/subgid; do
-		grep -q '^coder:' "$f" 2>/dev/null || echo "coder:100000:65536" >>"$f"
-	done
-}
-
 # load_image DIR NAME:TAG: a rootfs imported as an image, no registry.
 load_image() {
 	tar -C "$1" -c . |
