@@ -133,11 +133,12 @@ ensure_remap_user() {
 start_dockerd() {
 	ensure_remap_user
 	dockerd_log=$logdir/dockerd.log
+	args=$(envbox-docker dockerd-args)
 	set --
 	while IFS= read -r arg; do
 		set -- "$@" "$arg"
 	done <<-ARGS
-	$(envbox-docker dockerd-args)
+	$args
 	ARGS
 	# ENVBOX_DOCKERD_ARGS: extra arguments for operators and tests, split on
 	# whitespace (no quoting).
