@@ -11,23 +11,24 @@
  * must leave the root group before controllers can be delegated to children
  * (cgroup v2's no-internal-processes rule), and new ones may appear while we
  * move them (docker exec into the outer container), hence the bounded loop. */
+/* One line: dockerd-args prints one argument a line. */
 static const char cgroup_v2_prelude[] =
-	"set -e\n"
-	"umount /sys/fs/cgroup\n"
-	"mount -t cgroup2 cgroup /sys/fs/cgroup\n"
-	"mkdir -p /sys/fs/cgroup/init\n"
-	"tries=0\n"
-	"until {\n"
-	"\txargs -rn1 </sys/fs/cgroup/cgroup.procs >/sys/fs/cgroup/init/cgroup.procs 2>/dev/null || :\n"
-	"\tsed -e 's/ / +/g' -e 's/^/+/' </sys/fs/cgroup/cgroup.controllers >/sys/fs/cgroup/cgroup.subtree_control\n"
-	"} 2>/dev/null; do\n"
-	"\ttries=$((tries + 1))\n"
-	"\tif [ \"$tries\" -ge 100 ]; then\n"
-	"\t\techo \"envbox: unable to delegate cgroup controllers after $tries tries\" >&2\n"
-	"\t\texit 1\n"
-	"\tfi\n"
-	"done\n"
-	"exec \"$0\" \"$@\"\n";
+	"set -e; "
+	"umount /sys/fs/cgroup; "
+	"mount -t cgroup2 cgroup /sys/fs/cgroup; "
+	"mkdir -p /sys/fs/cgroup/init; "
+	"tries=0; "
+	"until { "
+	"xargs -rn1 </sys/fs/cgroup/cgroup.procs >/sys/fs/cgroup/init/cgroup.procs || :; "
+	"sed -e 's/ / +/g' -e 's/^/+/' </sys/fs/cgroup/cgroup.controllers >/sys/fs/cgroup/cgroup.subtree_control; "
+	"} 2>/dev/null; do "
+	"tries=$((tries + 1)); "
+	"if [ \"$tries\" -ge 100 ]; then "
+	"echo \"envbox: unable to delegate cgroup controllers after $tries tries\" >&2; "
+	"exit 1; "
+	"fi; "
+	"done; "
+	"exec \"$0\" \"$@\"";
 
 /* Where dockerd keeps its data when the user's volume is full: the pod's
  * ephemeral disk, with vfs because overlay2 cannot stack on overlay. */

@@ -154,7 +154,7 @@ static char *joined(char **v)
 	for (; *v; v++) {
 		if (b.len)
 			buf_addc(&b, ' ');
-		buf_adds(&b, strchr(*v, '\n') ? "PRELUDE" : *v);
+		buf_adds(&b, strchr(*v, ';') ? "PRELUDE" : *v);
 	}
 	return buf_steal(&b);
 }
@@ -177,6 +177,9 @@ static void dockerd_args(void)
 	s = joined(v);
 	CHECK_STR(s, "unshare --cgroup /bin/sh -c PRELUDE dockerd --userns-remap=coder --bip=172.19.0.1/30 --mtu=1400 --storage-driver=overlay2 --log-level=debug");
 	CHECK(strstr(v[4], "cgroup.subtree_control") != NULL);
+	/* dockerd-args prints one argument a line. */
+	for (char **a = v; *a; a++)
+		CHECK(strchr(*a, '\n') == NULL);
 	free(s);
 	dockerd_argv_free(v);
 
