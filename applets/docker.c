@@ -52,8 +52,12 @@ const char docker_usage[] =
 	"       [--log] -- CMD [ARG]...\n"
 	"        Run CMD in the container and exit with its status. --stdin sends\n"
 	"        stdin through the hijacked attach stream; --log turns CMD's output\n"
-	"        into build-log lines. SIGTERM or SIGINT is passed on to CMD, which\n"
-	"        is then given up to 90 s to exit.\n"
+	"        into build-log lines, ending with one giving CMD's exit status.\n"
+	"        SIGTERM or SIGINT is passed on to CMD, which is then given up to\n"
+	"        90 s to exit.\n"
+	"  wait NAME\n"
+	"        Block until the container stops (the wait API), then print \"exit N\",\n"
+	"        \"oom yes|no\" (OOM-killed) and, when the daemon gave one, \"error MSG\".\n"
 	"\n"
 	"Host commands (for the entrypoint):\n"
 	"  config           Validate the CODER_* variables (exit 2 naming a bad\n"
@@ -189,6 +193,7 @@ static const struct {
 	{ "stop", dcmd_stop },
 	{ "rm", dcmd_rm },
 	{ "exec", dcmd_exec },
+	{ "wait", dcmd_wait },
 	{ "config", dcmd_config },
 	{ "dockerd-args", dcmd_dockerd_args },
 	{ "log", dcmd_log },
@@ -198,7 +203,7 @@ static const struct {
 int docker_main(int argc, char **argv)
 {
 	if (argc < 2)
-		usage_error("which command? pull, probe, prune, create, start, stop, rm, exec, config, dockerd-args, log or api");
+		usage_error("which command? pull, probe, prune, create, start, stop, rm, exec, wait, config, dockerd-args, log or api");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		help();
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)

@@ -1,7 +1,7 @@
 /* The commands of envbox-docker (applets/docker.c has the usage text and the
  * dispatch). Each file holds one group, reading like its part of the usage:
  *   docker_image.c      pull, probe, prune
- *   docker_container.c  create, start, stop, rm, exec
+ *   docker_container.c  create, start, stop, rm, exec, wait
  *   docker_host.c       config, dockerd-args, log
  * argv[0] is the command's name; the return value is the exit status. */
 #ifndef ENVBOX_DOCKER_CMDS_H
@@ -15,6 +15,7 @@ int dcmd_start(int argc, char **argv);
 int dcmd_stop(int argc, char **argv);
 int dcmd_rm(int argc, char **argv);
 int dcmd_exec(int argc, char **argv);
+int dcmd_wait(int argc, char **argv);
 int dcmd_config(int argc, char **argv);
 int dcmd_dockerd_args(int argc, char **argv);
 int dcmd_log(int argc, char **argv);

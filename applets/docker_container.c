@@ -476,8 +476,54 @@ int dcmd_exec(int argc, char **argv)
 	} else {
 		rc = exit_code(&d, id);
 	}
+	if (log)
+		log_msg(rc ? LOG_ERROR : LOG_INFO, "%s exited with status %d", o.cmd[0], rc);
 	docker_close(&d);
 	free(id);
 	free(o.envs);
 	return rc;
+}
+
+/* --- wait ------------------------------------------------------------------- */
+
+/* wait NAME: blocks until the container stops (the wait API: no polling),
+ * then prints how it ended. The entrypoint runs it in the background to
+ * notice a workspace that exits or is OOM-killed. */
+int dcmd_wait(int argc, char **argv)
+{
+	const char *name = NULL;
+	static const long ok[] = { 0 };
+	struct ctr_end end;
+	docker_req r = { .method = "GET" };
+	buf out = { 0 };
+	long status;
+	char *path;
+	docker d;
+	eb_err e;
+
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] == '-' && argv[i][1])
+			usage_error("wait: unknown option %s", argv[i]);
+		name = one_name("wait", name, argv[i]);
+	}
+	if (!name)
+		usage_error("wait: expected NAME");
+	open_docker(&d);
+	/* Long-polls until the container is not running; a daemon that dies
+	 * meanwhile ends it with an error. */
+	path = container_path(name, "/wait?condition=not-running");
+	simple_request(&d, "POST", path, ok);
+	free(path);
+	r.path = path = container_path(name, "/json");
+	if (docker_request(&d, &r, &status, &out, &e) < 0)
+		die_err(&e);
+	free(path);
+	if (ctr_end_parse(out.p, out.len, &end, &e) < 0)
+		die("wait %s: %s", name, e.msg);
+	printf("exit %d\noom %s\n", end.exit_code, end.oom_killed ? "yes" : "no");
+	if (end.error[0])
+		printf("error %s\n", end.error);
+	buf_free(&out);
+	docker_close(&d);
+	return 0;
 }

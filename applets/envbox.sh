@@ -302,6 +302,10 @@ stop_everything() {
 		wait_for_pid "$bootstrap_pid" 90 || :
 		bootstrap_pid=""
 	fi
+	if [ -n "$waiter_pid" ]; then
+		kill -TERM "$waiter_pid" 2>/dev/null || :
+		waiter_pid=""
+	fi
 	if [ -n "$dockerd_pid" ]; then
 		if [ -n "$container" ] && kill -0 "$dockerd_pid" 2>/dev/null; then
 			# sleep as PID 1 ignores SIGTERM: only an init gets time to
@@ -334,18 +338,55 @@ wait_for_pid() {
 	wait "$1" 2>/dev/null || :
 }
 
+# watch_workspace: envbox-docker wait blocks (the wait API, no polling)
+# until the container stops, then writes how it ended.
+watch_workspace() {
+	envbox-docker wait "$container" >"$logdir/workspace.end" 2>/dev/null &
+	waiter_pid=$!
+}
+
+# Until a signal: dockerd dying or the workspace stopping ends envbox with
+# an error, so Kubernetes restarts the pod instead of leaving it up empty.
 supervise() {
 	while [ "$stopping" = false ]; do
-		if ! kill -0 "$dockerd_pid" 2>/dev/null; then
+		if ! running "$dockerd_pid"; then
 			log_error "dockerd exited; the last lines of $dockerd_log:"
 			tail -n 20 "$dockerd_log" | envbox-docker log error
 			exit 1
 		fi
+		if ! running "$waiter_pid"; then
+			wait "$waiter_pid" 2>/dev/null || :
+			if [ -s "$logdir/workspace.end" ]; then
+				workspace_ended
+			fi
+			# The wait lost dockerd: the check above says so next.
+			sleep 0.2
+			watch_workspace
+			continue
+		fi
 		# wait returns early when a trapped signal arrives.
-		wait "$dockerd_pid" 2>/dev/null || :
+		wait "$waiter_pid" 2>/dev/null || :
 	done
 	stop_everything
 	exit 0
+}
+
+workspace_ended() {
+	code=$(sed -n 's/^exit //p' "$logdir/workspace.end")
+	oom=$(sed -n 's/^oom //p' "$logdir/workspace.end")
+	if [ "$oom" = yes ]; then
+		log_error "The workspace container stopped: it was OOM-killed (exit code $code; CODER_MEMORY is ${memory:-unset})"
+	else
+		log_error "The workspace container stopped with exit code $code"
+	fi
+	exit 1
+}
+
+# running PID: true while PID is alive and not a zombie waiting for us.
+running() {
+	[ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 1
+	state=$(sed -n 's/^[0-9]* (.*) \([A-Z]\).*/\1/p' "/proc/$1/stat" 2>/dev/null)
+	[ "$state" != Z ]
 }
 
 docker_main() {
@@ -359,6 +400,7 @@ docker_main() {
 	step_pid=""
 	has_init=""
 	container_id=""
+	waiter_pid=""
 	sysbox_mgr_pid=""
 	sysbox_fs_pid=""
 	logdir=${ENVBOX_LOG_DIR:-/var/log/envbox}
@@ -380,6 +422,7 @@ docker_main() {
 	log "Envbox startup complete!"
 	startup_done
 	bootstrap
+	watch_workspace
 	supervise
 }
 

@@ -1,6 +1,7 @@
 /* container: the workspace container's create body. */
 #include "container.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -329,4 +330,35 @@ void ctr_create_body(const struct ctr_opts *o, const struct spec *s,
 	jw_obj_end(&w);
 	jw_obj_end(&w);
 	ctr_env_free(&env);
+}
+
+int ctr_end_parse(const char *js, size_t len, struct ctr_end *out, eb_err *e)
+{
+	json_doc d;
+	int state;
+	long long code;
+	char *err;
+
+	memset(out, 0, sizeof *out);
+	if (json_parse(&d, js, len, e) < 0)
+		return -1;
+	state = json_obj_get(&d, 0, "State");
+	if (json_type(&d, state) != JSMN_OBJECT ||
+	    json_bool(&d, json_obj_get(&d, state, "Running"), &out->running) < 0 ||
+	    json_int(&d, json_obj_get(&d, state, "ExitCode"), &code) < 0) {
+		eb_errf(e, "container inspect: no State with Running and ExitCode");
+		json_free(&d);
+		return -1;
+	}
+	out->exit_code = code < 0 || code > 255 ? 255 : (int)code;
+	/* OOMKilled is absent on some daemons: not killed then. */
+	if (json_bool(&d, json_obj_get(&d, state, "OOMKilled"), &out->oom_killed) < 0)
+		out->oom_killed = false;
+	err = json_strdup(&d, json_obj_get(&d, state, "Error"));
+	if (err) {
+		snprintf(out->error, sizeof out->error, "%s", err);
+		free(err);
+	}
+	json_free(&d);
+	return 0;
 }

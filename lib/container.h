@@ -91,4 +91,15 @@ void ctr_create_body(const struct ctr_opts *o, const struct spec *s,
 		     const struct ctr_devnum *dev, size_t n,
 		     char *const *environ, buf *out);
 
+/* How a container ended, from GET /containers/NAME/json's State. */
+struct ctr_end {
+	bool running;
+	int exit_code;
+	bool oom_killed;
+	char error[256]; /* State.Error, may be empty */
+};
+
+/* Parses an inspect answer's State; -1 with e on a malformed document. */
+int ctr_end_parse(const char *js, size_t len, struct ctr_end *out, eb_err *e);
+
 #endif

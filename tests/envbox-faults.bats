@@ -12,6 +12,15 @@ setup_file() {
 	registry_start
 	"$BATS_TEST_DIRNAME/lib/image.sh" rootfs "$BATS_FILE_TMPDIR/rootfs" --user coder:1000:1000:/home/coder
 	"$BATS_TEST_DIRNAME/lib/image.sh" push "http://$REGISTRY" ws/plain:1 "$BATS_FILE_TMPDIR/rootfs"
+	# An init that eats memory once told to (a file appears), so the
+	# workspace itself, not an exec in it, is OOM-killed.
+	"$BATS_TEST_DIRNAME/lib/image.sh" rootfs "$BATS_FILE_TMPDIR/hog" --user coder:1000:1000:/home/coder --init
+	cat >"$BATS_FILE_TMPDIR/hog/sbin/init" <<-'SH'
+	#!/bin/sh
+	while [ ! -e /tmp/hog ]; do sleep 0.1; done
+	x=$(head -c 400000000 /dev/zero | tr '\0' a)
+	SH
+	"$BATS_TEST_DIRNAME/lib/image.sh" push "http://$REGISTRY" ws/hog:1 "$BATS_FILE_TMPDIR/hog"
 }
 
 teardown_file() {
@@ -74,4 +83,28 @@ nothing_left() {
 	assert_line --regexp '^[0-9T:.-]+Z info: Envbox startup complete!$'
 	assert_line --regexp '^[0-9T:.-]+Z done$'
 	envbox_stop
+}
+
+@test "the workspace container dying is noticed at once: exit code logged, envbox exits 1" {
+	envbox_start CODER_INNER_IMAGE="$REGISTRY/ws/plain:1" CODER_INNER_USERNAME=coder
+	/usr/bin/docker kill workspace_cvm
+	start=$(date +%s%N)
+	run envbox_wait_exit 30
+	assert_failure 1
+	(( ($(date +%s%N) - start) / 1000000 < 5000 ))
+	run grep '"type":"error"' "$EB_OUT"
+	assert_output --partial "The workspace container stopped with exit code 137"
+	nothing_left
+}
+
+@test "the workspace OOM-killed under CODER_MEMORY: noticed, said so, envbox exits 1" {
+	envbox_start CODER_INNER_IMAGE="$REGISTRY/ws/hog:1" CODER_INNER_USERNAME=coder \
+		CODER_MEMORY=67108864
+	/usr/bin/docker exec workspace_cvm touch /tmp/hog
+	run envbox_wait_exit 60
+	assert_failure 1
+	run grep '"type":"error"' "$EB_OUT"
+	assert_output --partial "it was OOM-killed"
+	assert_output --partial "CODER_MEMORY is 67108864"
+	nothing_left
 }

@@ -519,8 +519,32 @@ static void test_lines_total(void)
 	buf_free(&c.all);
 }
 
+static void test_ctr_end(void)
+{
+	struct ctr_end end;
+	eb_err e;
+	static const char oom[] = "{\"Id\":\"x\",\"State\":{\"Status\":\"exited\",\"Running\":false,"
+		"\"OOMKilled\":true,\"ExitCode\":137,\"Error\":\"\"}}";
+	static const char err[] = "{\"State\":{\"Running\":false,\"ExitCode\":128,"
+		"\"Error\":\"OCI runtime start failed\"}}";
+	static const char up[] = "{\"State\":{\"Running\":true,\"ExitCode\":0}}";
+
+	CHECK(ctr_end_parse(oom, sizeof oom - 1, &end, &e) == 0);
+	CHECK(!end.running && end.oom_killed && end.exit_code == 137);
+	CHECK_STR(end.error, "");
+	CHECK(ctr_end_parse(err, sizeof err - 1, &end, &e) == 0);
+	CHECK(!end.oom_killed && end.exit_code == 128);
+	CHECK_STR(end.error, "OCI runtime start failed");
+	CHECK(ctr_end_parse(up, sizeof up - 1, &end, &e) == 0);
+	CHECK(end.running);
+	CHECK(ctr_end_parse("{}", 2, &end, &e) == -1);
+	CHECK(ctr_end_parse("{\"State\":{\"Running\":false}}", 27, &end, &e) == -1);
+	CHECK(ctr_end_parse("[", 1, &end, &e) == -1);
+}
+
 int main(void)
 {
+	test_ctr_end();
 	test_body_defaults();
 	test_body_options();
 	test_body_escaping();
