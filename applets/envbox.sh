@@ -130,8 +130,28 @@ ensure_remap_user() {
 	done
 }
 
+# A pid file left by a dockerd that did not exit cleanly (the pod's
+# container restarted) names a pid that may now be another process, and
+# dockerd refuses to start while that pid exists.
+clear_stale_pidfile() {
+	pidfile=/var/run/docker.pid
+	# shellcheck disable=SC2086 # the operator's arguments, split as dockerd gets them
+	for arg in ${ENVBOX_DOCKERD_ARGS:-}; do
+		case $arg in --pidfile=*) pidfile=${arg#--pidfile=} ;; esac
+	done
+	[ -f "$pidfile" ] || return 0
+	pid=$(cat "$pidfile" 2>/dev/null) || pid=""
+	if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ]; then
+		log_error "a dockerd (pid $pid, $pidfile) is already running; stop it first"
+		exit 1
+	fi
+	log "Removing the stale dockerd pid file $pidfile"
+	rm -f "$pidfile"
+}
+
 start_dockerd() {
 	ensure_remap_user
+	clear_stale_pidfile
 	dockerd_log=$logdir/dockerd.log
 	args=$(envbox-docker dockerd-args)
 	set --

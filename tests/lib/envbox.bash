@@ -109,3 +109,13 @@ docker() {
 inner() {
 	docker exec workspace_cvm "$@"
 }
+
+# push_workspace_image NAME:TAG [image.sh rootfs options]: a busybox
+# workspace with the user coder (1000:1000), pushed to $REGISTRY.
+push_workspace_image() {
+	local ref=$1 dir
+	shift
+	dir=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/rootfs-XXXXXX")
+	"$BATS_TEST_DIRNAME/lib/image.sh" rootfs "$dir" --user coder:1000:1000:/home/coder "$@"
+	"$BATS_TEST_DIRNAME/lib/image.sh" push "http://$REGISTRY" "$ref" "$dir"
+}
