@@ -31,6 +31,14 @@ static void open_docker(docker *d)
 		die_err(&e);
 }
 
+/* An API error; the daemon's "no space left on device" gets its own exit
+ * status so the entrypoint can fall back to vfs. */
+static _Noreturn void die_api(const eb_err *e)
+{
+	die_code(strstr(e->msg, "no space left on device") ? EXIT_NOSPACE : EXIT_FAIL,
+		 "%s", e->msg);
+}
+
 /* "/containers/NAME" plus rest, NAME escaped for the path. */
 static char *container_path(const char *name, const char *rest)
 {
@@ -55,7 +63,7 @@ static long simple_request(docker *d, const char *method, const char *path,
 	for (; *ok; ok++)
 		if (status == *ok)
 			return status;
-	die_err(&e);
+	die_api(&e);
 }
 
 /* NAME as the one positional argument of start, stop, rm. */
@@ -219,7 +227,7 @@ int dcmd_create(int argc, char **argv)
 	r.body = body.p;
 	r.body_len = body.len;
 	if (docker_request(&d, &r, NULL, &out, &e) < 0)
-		die_err(&e);
+		die_api(&e);
 	print_created(&out);
 
 	docker_close(&d);
@@ -373,7 +381,7 @@ static int exit_code(docker *d, const char *id)
 
 	for (int i = 0; i < 200; i++) {
 		if (exec_inspect(d, id, &st, &e) < 0)
-			die_err(&e);
+			die_api(&e);
 		if (!st.running && st.has_exit)
 			return st.exit_code >= 0 && st.exit_code <= 255 ?
 			       st.exit_code : EXIT_FAIL;
@@ -445,7 +453,7 @@ int dcmd_exec(int argc, char **argv)
 	open_docker(&d);
 	if (exec_create(&d, name, &o, &id, &e) < 0 ||
 	    exec_start(&d, id, &c, &e) < 0)
-		die_err(&e);
+		die_api(&e);
 
 	x.d = &d;
 	x.id = id;
@@ -516,7 +524,7 @@ int dcmd_wait(int argc, char **argv)
 	free(path);
 	r.path = path = container_path(name, "/json");
 	if (docker_request(&d, &r, &status, &out, &e) < 0)
-		die_err(&e);
+		die_api(&e);
 	free(path);
 	if (ctr_end_parse(out.p, out.len, &end, &e) < 0)
 		die("wait %s: %s", name, e.msg);

@@ -75,6 +75,12 @@ int dcmd_dockerd_args(int argc, char **argv)
 		usage_error("%s", e.msg);
 	o.bip = c.bip;
 	o.debug = c.debug;
+	o.data_root = getenv("ENVBOX_DATA_ROOT");
+	o.no_space_data_root = getenv("ENVBOX_NO_SPACE_DATA_ROOT");
+	if (o.data_root && !*o.data_root)
+		o.data_root = NULL;
+	if (o.no_space_data_root && !*o.no_space_data_root)
+		o.no_space_data_root = NULL;
 	o.cgroup_v2 = cgroup_is_v2(cgroup_root);
 	o.mtu = net_mtu(sys_root, link, &e);
 	if (o.mtu < 0)

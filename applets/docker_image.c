@@ -72,7 +72,8 @@ int dcmd_pull(int argc, char **argv)
 	if (docker_open(&d, NULL, &e) < 0)
 		die_err(&e);
 	if (image_pull(&d, &o, &e) < 0)
-		die("pull %s: %s", o.image, e.msg);
+		die_code(image_pull_fault(e.msg) == PULL_FAULT_NOSPACE ? EXIT_NOSPACE : EXIT_FAIL,
+			 "pull %s: %s", o.image, e.msg);
 	docker_close(&d);
 	return 0;
 }

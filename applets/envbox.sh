@@ -153,7 +153,11 @@ start_dockerd() {
 	ensure_remap_user
 	clear_stale_pidfile
 	dockerd_log=$logdir/dockerd.log
-	args=$(envbox-docker dockerd-args)
+	if [ -n "${ENVBOX_NO_SPACE:-}" ]; then
+		args=$(envbox-docker dockerd-args --no-space)
+	else
+		args=$(envbox-docker dockerd-args)
+	fi
 	set --
 	while IFS= read -r arg; do
 		set -- "$@" "$arg"
@@ -169,10 +173,35 @@ start_dockerd() {
 	"$@" >>"$dockerd_log" 2>&1 &
 	dockerd_pid=$!
 	if ! step envbox-wait docker --timeout 300 --pid "$dockerd_pid"; then
+		if grep -q 'no space left on device' "$dockerd_log"; then
+			start_over_on_vfs
+		fi
 		log_error "dockerd did not start; the last lines of $dockerd_log:"
 		tail -n 20 "$dockerd_log" | envbox-docker log error
 		exit 1
 	fi
+}
+
+# failed STATUS: a step failed. For want of disk space (envbox-docker's
+# exit 3) envbox starts over once on vfs; otherwise it exits with STATUS.
+failed() {
+	if [ "$1" -eq 3 ]; then
+		start_over_on_vfs
+	fi
+	exit "$1"
+}
+
+# The user's volume is full: run dockerd on the pod's ephemeral disk with
+# the vfs driver (overlay2 cannot stack on the overlay root), so the user
+# can get in and clean up. envbox starts over as a new process, once.
+start_over_on_vfs() {
+	if [ -n "${ENVBOX_NO_SPACE:-}" ]; then
+		return 0
+	fi
+	log "Insufficient space to start the workspace: restarting dockerd with the vfs driver on ${ENVBOX_NO_SPACE_DATA_ROOT:-/var/lib/docker.bak}. Performance will be degraded; free space on the volume and restart the workspace to get it back."
+	stop_everything
+	trap - EXIT
+	ENVBOX_NO_SPACE=1 exec "$0" docker
 }
 
 install_certs() {
@@ -186,7 +215,7 @@ pull_image() {
 	# root only), never argv or a file, and leave ours right after.
 	ENVBOX_REGISTRY_AUTH=$(envbox-auth --image "$image")
 	export ENVBOX_REGISTRY_AUTH
-	step envbox-docker pull "$image"
+	step envbox-docker pull "$image" || failed $?
 	unset ENVBOX_REGISTRY_AUTH
 }
 
@@ -234,14 +263,15 @@ create_container() {
 	[ "$has_init" != yes ] || set -- "$@" --init
 	[ -z "$cpus" ] || set -- "$@" --cpus "$cpus"
 	[ -z "$memory" ] || set -- "$@" --memory "$memory"
-	container_id=$(printf '%s\n%s\n' "$binds" "$devices" | sed '/^$/d' | envbox-docker create "$container" "$image" "$@")
+	container_id=$(printf '%s\n%s\n' "$binds" "$devices" | sed '/^$/d' | envbox-docker create "$container" "$image" "$@") ||
+		failed $?
 }
 
 start_container() {
 	log "Pruning images to free up disk..."
 	envbox-docker prune >/dev/null || log "warning: pruning images failed; going on"
 	log "Starting up workspace..."
-	envbox-docker start "$container"
+	envbox-docker start "$container" || failed $?
 	log "Creating \"$home/.coder\" directory to host Coder assets..."
 	envbox-docker exec "$container" --user "$uid:$gid" -- mkdir -p "$home/.coder"
 	if [ "$runtime" = sysbox-runc ]; then

@@ -107,6 +107,16 @@ void die(const char *fmt, ...)
 	exit(EXIT_FAIL);
 }
 
+void die_code(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay("", fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
 void die_err(const eb_err *e)
 {
 	die("%s", e->msg);

@@ -6,7 +6,10 @@
 
 #include "util.h"
 
-enum { EXIT_FAIL = 1, EXIT_USAGE = 2 };
+/* 3 is envbox-docker's "failed for want of disk space" (the daemon said
+ * "no space left on device"): the entrypoint then falls back to vfs on the
+ * pod's ephemeral disk. */
+enum { EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_NOSPACE = 3 };
 
 struct applet {
 	const char *name;  /* "envbox-wait" */
@@ -20,6 +23,8 @@ extern const struct applet *applet_self; /* the one running */
 
 /* "envbox-APPLET: MSG" on stderr, exit 1. */
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* die() with another exit status. */
+_Noreturn void die_code(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* die() with an eb_err's message: "envbox-APPLET: what: why". */
 _Noreturn void die_err(const eb_err *e);
 /* One line on stderr plus "Try 'envbox-APPLET --help'.", exit 2. */

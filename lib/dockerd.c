@@ -51,9 +51,12 @@ char **dockerd_argv(const struct dockerd_opts *o)
 	v[n++] = xasprintf("--bip=%s", o->bip);
 	v[n++] = xasprintf("--mtu=%d", o->mtu);
 	if (o->no_space) {
-		v[n++] = xstrdup("--data-root=" NO_SPACE_DATA_ROOT);
+		v[n++] = xasprintf("--data-root=%s", o->no_space_data_root ?
+				   o->no_space_data_root : NO_SPACE_DATA_ROOT);
 		v[n++] = xstrdup("--storage-driver=vfs");
 	} else {
+		if (o->data_root)
+			v[n++] = xasprintf("--data-root=%s", o->data_root);
 		v[n++] = xstrdup("--storage-driver=overlay2");
 	}
 	if (o->debug)

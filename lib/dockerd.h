@@ -11,6 +11,8 @@ struct dockerd_opts {
 	bool cgroup_v2;       /* run in a cgroup namespace of its own */
 	bool debug;           /* --log-level=debug */
 	bool no_space;        /* the disk-full fallback: vfs on ephemeral disk */
+	const char *data_root;          /* NULL: dockerd's own (/var/lib/docker) */
+	const char *no_space_data_root; /* NULL: /var/lib/docker.bak */
 };
 
 /* The argv (NULL-terminated, malloc'd strings in a malloc'd array; free with

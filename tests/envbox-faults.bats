@@ -21,6 +21,10 @@ setup_file() {
 	x=$(head -c 400000000 /dev/zero | tr '\0' a)
 	SH
 	"$BATS_TEST_DIRNAME/lib/image.sh" push "http://$REGISTRY" ws/hog:1 "$BATS_FILE_TMPDIR/hog"
+	# An image larger than the small disk of the disk-full test.
+	mkdir -p "$BATS_FILE_TMPDIR/big/data"
+	head -c 40000000 /dev/urandom >"$BATS_FILE_TMPDIR/big/data/blob"
+	"$BATS_TEST_DIRNAME/lib/image.sh" push "http://$REGISTRY" ws/big:1 "$BATS_FILE_TMPDIR/rootfs" "$BATS_FILE_TMPDIR/big"
 }
 
 teardown_file() {
@@ -32,6 +36,9 @@ setup() {
 }
 
 teardown() {
+	if mountpoint -q "$EB_DIR/small" 2>/dev/null; then
+		umount -l "$EB_DIR/small"
+	fi
 	envbox_cleanup
 }
 
@@ -107,4 +114,34 @@ nothing_left() {
 	assert_output --partial "it was OOM-killed"
 	assert_output --partial "CODER_MEMORY is 67108864"
 	nothing_left
+}
+
+@test "disk full: the pull fails for space, prune and retry, then dockerd starts over on vfs and the workspace comes up" {
+	mkdir -p "$EB_DIR/small"
+	mount -t tmpfs -o size=24m tmpfs "$EB_DIR/small"
+	envbox_start CODER_INNER_IMAGE="$REGISTRY/ws/big:1" CODER_INNER_USERNAME=coder \
+		ENVBOX_DATA_ROOT="$EB_DIR/small/docker"
+	run cat "$EB_OUT"
+	assert_output --partial "no space left on device"
+	assert_output --partial "Insufficient space to start the workspace: restarting dockerd with the vfs driver on $EB_DIR/data.bak"
+	[ "$(grep -c '"type":"done"' "$EB_OUT")" -eq 1 ]
+	run /usr/bin/docker info -f '{{.Driver}} {{.DockerRootDir}}'
+	assert_output "vfs $EB_DIR/data.bak/100000.100000"
+	run /usr/bin/docker exec workspace_cvm id -u
+	assert_output 0
+	envbox_stop
+}
+
+@test "disk full when dockerd starts: it starts over on vfs" {
+	mkdir -p "$EB_DIR/small"
+	mount -t tmpfs -o size=64k tmpfs "$EB_DIR/small"
+	# Fill it, so dockerd cannot even make its directories.
+	head -c 1000000 /dev/zero >"$EB_DIR/small/fill" 2>/dev/null || true
+	envbox_start CODER_INNER_IMAGE="$REGISTRY/ws/plain:1" CODER_INNER_USERNAME=coder \
+		ENVBOX_DATA_ROOT="$EB_DIR/small/docker"
+	run cat "$EB_OUT"
+	assert_output --partial "Insufficient space to start the workspace"
+	run /usr/bin/docker info -f '{{.Driver}}'
+	assert_output vfs
+	envbox_stop
 }

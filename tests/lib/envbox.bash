@@ -32,7 +32,8 @@ envbox_start() {
 	# one that started it (setup_file's children are not theirs) can read it.
 	(
 		env ENVBOX_LOG_DIR="$EB_DIR/log" \
-			ENVBOX_DOCKERD_ARGS="--data-root=$EB_DIR/data --exec-root=$EB_DIR/exec --pidfile=$EB_DIR/docker.pid --host=unix://$EB_DIR/d.sock ${EB_DOCKERD_EXTRA:-}" \
+			ENVBOX_DATA_ROOT="$EB_DIR/data" ENVBOX_NO_SPACE_DATA_ROOT="$EB_DIR/data.bak" \
+			ENVBOX_DOCKERD_ARGS="--exec-root=$EB_DIR/exec --pidfile=$EB_DIR/docker.pid --host=unix://$EB_DIR/d.sock ${EB_DOCKERD_EXTRA:-}" \
 			"$@" envbox docker 2>"$EB_OUT" >"$EB_DIR/stdout" &
 		echo $! >"$EB_DIR/envbox.pid"
 		status=0

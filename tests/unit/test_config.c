@@ -191,6 +191,20 @@ static void dockerd_args(void)
 	CHECK_STR(s, "dockerd --userns-remap=coder --bip=172.19.0.1/30 --mtu=1400 --data-root=/var/lib/docker.bak --storage-driver=vfs");
 	free(s);
 	dockerd_argv_free(v);
+
+	o.data_root = "/data/docker";
+	o.no_space_data_root = "/scratch/docker";
+	v = dockerd_argv(&o);
+	s = joined(v);
+	CHECK_STR(s, "dockerd --userns-remap=coder --bip=172.19.0.1/30 --mtu=1400 --data-root=/scratch/docker --storage-driver=vfs");
+	free(s);
+	dockerd_argv_free(v);
+	o.no_space = false;
+	v = dockerd_argv(&o);
+	s = joined(v);
+	CHECK_STR(s, "dockerd --userns-remap=coder --bip=172.19.0.1/30 --mtu=1400 --data-root=/data/docker --storage-driver=overlay2");
+	free(s);
+	dockerd_argv_free(v);
 }
 
 /* cgroup version and MTU from fixture trees, as on a v2 host. */
