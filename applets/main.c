@@ -81,19 +81,26 @@ int main(int argc, char **argv)
 static void vsay(const char *kind, const char *fmt, va_list ap)
 {
 	const char *name = applet_self ? applet_self->name : "envbox";
-	char *msg, *line;
+	char *msg;
+	buf line = { 0 };
 
-	if (log_format() == LOG_PLAIN) {
-		fprintf(stderr, "%s: %s", name, kind);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-		return;
-	}
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
-	line = xasprintf("%s: %s%s", name, kind, msg ? msg : fmt);
-	log_write(stderr, *kind == 'w' ? LOG_INFO : LOG_ERROR, line);
-	free(line);
+	buf_printf(&line, "%s: %s", name, kind);
+	/* One message, one line, whatever the values in it hold. */
+	for (const unsigned char *p = (const unsigned char *)(msg ? msg : fmt); *p; p++) {
+		if (*p == '\n')
+			buf_adds(&line, "\\n");
+		else if (*p < ' ' || *p == 0x7f)
+			buf_printf(&line, "\\x%02x", *p);
+		else
+			buf_addc(&line, (char)*p);
+	}
+	if (log_format() == LOG_PLAIN)
+		fprintf(stderr, "%s\n", line.p);
+	else
+		log_write(stderr, *kind == 'w' ? LOG_INFO : LOG_ERROR, line.p);
+	buf_free(&line);
 	free(msg);
 }
 

@@ -23,6 +23,16 @@ static bool same_place(const char *a, const char *b)
 	return n == trimmed_len(b) && !memcmp(a, b, n);
 }
 
+/* True when path has a ".." component: refused, so a mount names the place
+ * it says (a source can still be a symlink; prepare resolves those). */
+static bool has_dotdot(const char *p)
+{
+	for (const char *c = p; (c = strstr(c, "..")); c += 2)
+		if ((c == p || c[-1] == '/') && (c[2] == '/' || c[2] == 0))
+			return true;
+	return false;
+}
+
 /* Appends entry i (from 0) of value, quoted. */
 static void quote_nth(buf *q, const char *value, size_t i)
 {
@@ -64,6 +74,12 @@ static int parse_entry(const char *s, size_t n, struct mount_spec *m, eb_err *e)
 	src = xstrndup(s, (size_t)(c1 - s));
 	dst = xstrndup(c1 + 1, (size_t)((c2 ? c2 : s + n) - (c1 + 1)));
 	if (spec_check_path("source", src, e) || spec_check_path("destination", dst, e)) {
+		free(src);
+		free(dst);
+		return -1;
+	}
+	if (has_dotdot(src) || has_dotdot(dst)) {
+		eb_errf(e, "%s has a \"..\" component", has_dotdot(src) ? "source" : "destination");
 		free(src);
 		free(dst);
 		return -1;

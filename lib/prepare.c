@@ -26,6 +26,23 @@ static const char *const private_dsts[] = {
 				* handles it: nothing for us to shift */
 };
 
+/* Sources that are never chowned or chmodded, nor anything below them
+ * (checked on the path with symlinks resolved): handing them to the inner
+ * root would break the outer container or envbox itself. */
+static const char *const refused_srcs[] = {
+	"/proc",               /* the kernel's views: not ours to own */
+	"/sys",
+	"/dev",                /* device nodes and their directories */
+	"/var/lib/docker",     /* envbox's dockerd: images, containers */
+	"/var/lib/docker.bak", /* the same, on the disk-full fallback */
+	"/var/run/docker",     /* its exec root and socket */
+	"/run/docker",
+	"/var/run/docker.sock",
+	"/run/docker.sock",
+	"/var/log/envbox",     /* envbox's logs */
+	"/run/sysbox",         /* sysbox-mgr's socket */
+};
+
 /* Strips trailing slashes: "/a/" names "/a". Returns the length kept. */
 static size_t trimmed_len(const char *s)
 {
@@ -34,6 +51,22 @@ static size_t trimmed_len(const char *s)
 	while (n > 1 && s[n - 1] == '/')
 		n--;
 	return n;
+}
+
+const char *prepare_refused_src(const char *path)
+{
+	size_t n = trimmed_len(path);
+
+	if (n == 1 && path[0] == '/')
+		return "/";
+	for (size_t i = 0; i < sizeof refused_srcs / sizeof *refused_srcs; i++) {
+		size_t rn = strlen(refused_srcs[i]);
+
+		if (n >= rn && !memcmp(path, refused_srcs[i], rn) &&
+		    (n == rn || path[rn] == '/'))
+			return refused_srcs[i];
+	}
+	return NULL;
 }
 
 bool prepare_private_dst(const char *dst)
@@ -294,6 +327,7 @@ static int decide(struct prepare_step *s, bool private_dst, const struct mountin
 		  eb_err *e)
 {
 	const struct mountinfo_entry *m;
+	const char *refused;
 	struct stat st;
 	bool dir;
 
@@ -310,8 +344,12 @@ static int decide(struct prepare_step *s, bool private_dst, const struct mountin
 	}
 	if (private_dst)
 		return 0;
-	if (!strcmp(s->path, "/"))
+	refused = prepare_refused_src(s->path);
+	if (refused && !strcmp(refused, "/"))
 		return fail(e, s, "refusing to change the owner and mode of /");
+	if (refused)
+		return fail(e, s, "refusing to change the owner and mode of %s, which is "
+			    "%s or below it (the system's or envbox's own)", s->path, refused);
 	if (s->create_from) {
 		s->chown = s->chmod = true;
 		return 0;

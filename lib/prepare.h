@@ -29,6 +29,11 @@
  * less. */
 #define PREPARE_ID_MAX 4294967294u
 
+/* The table entry (or "/") that refuses path as a source to chown: /, or
+ * /proc, /sys, /dev and envbox's own state dirs or anything below them.
+ * NULL when path may be prepared. path must have its symlinks resolved. */
+const char *prepare_refused_src(const char *path);
+
 /* True when dst is a target envbox keeps to itself: its source is not
  * chmodded or chowned. dst must match a table entry exactly (a trailing
  * "/" aside), as in the original. */

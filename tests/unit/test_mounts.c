@@ -109,8 +109,23 @@ static void test_many(void)
 	buf_free(&v);
 }
 
+static void test_dotdot(void)
+{
+	struct mount_list l = { 0 };
+	eb_err e;
+
+	CHECK(mounts_parse("/a/../b:/c", &l, &e) == -1);
+	CHECK(strstr(e.msg, "source has a \"..\" component") != NULL);
+	CHECK(mounts_parse("/a:/c/..", &l, &e) == -1);
+	CHECK(strstr(e.msg, "destination has a \"..\" component") != NULL);
+	CHECK(mounts_parse("/..:/c", &l, &e) == -1);
+	CHECK(mounts_parse("/a..b/..c:/c..", &l, &e) == 0);
+	mounts_free(&l);
+}
+
 int main(void)
 {
+	test_dotdot();
 	test_valid();
 	test_errors();
 	test_many();

@@ -362,10 +362,31 @@ static void test_mkdirs(void)
 	CHECK(strstr(e.msg, "unable to chown 0:0"));
 }
 
+static void test_refused_src(void)
+{
+	CHECK_STR(prepare_refused_src("/"), "/");
+	CHECK_STR(prepare_refused_src("/proc"), "/proc");
+	CHECK_STR(prepare_refused_src("/proc/1/root"), "/proc");
+	CHECK_STR(prepare_refused_src("/sys/"), "/sys");
+	CHECK_STR(prepare_refused_src("/dev/shm"), "/dev");
+	CHECK_STR(prepare_refused_src("/var/lib/docker"), "/var/lib/docker");
+	CHECK_STR(prepare_refused_src("/var/lib/docker/volumes/x"), "/var/lib/docker");
+	CHECK_STR(prepare_refused_src("/var/lib/docker.bak"), "/var/lib/docker.bak");
+	CHECK_STR(prepare_refused_src("/var/run/docker.sock"), "/var/run/docker.sock");
+	CHECK_STR(prepare_refused_src("/var/log/envbox/dockerd.log"), "/var/log/envbox");
+	CHECK(prepare_refused_src("/devices") == NULL);
+	CHECK(prepare_refused_src("/processes") == NULL);
+	CHECK(prepare_refused_src("/var/lib/dockerfiles") == NULL);
+	CHECK(prepare_refused_src("/var/lib/coder/docker") == NULL);
+	CHECK(prepare_refused_src("/home/coder") == NULL);
+	CHECK(prepare_refused_src("/tmp/x") == NULL);
+}
+
 int main(void)
 {
 	char *cmd;
 
+	test_refused_src();
 	test_private();
 	test_home();
 	test_shift();
