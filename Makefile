@@ -73,20 +73,23 @@ test: deps
 sanitize check:
 	ASAN_OPTIONS=exitcode=99:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(MAKE) BUILD=build-san SAN=1 CC=clang unit bats
 
-# libFuzzer: every tests/fuzz/fuzz_*.c for FUZZ_TIME seconds each, seeded
-# from tests/fuzz/corpus/NAME (new inputs go to a scratch corpus copy).
+# libFuzzer: every tests/fuzz/fuzz_*.c for FUZZ_TIME seconds each, FUZZ_JOBS
+# at a time, seeded from tests/fuzz/corpus/NAME (new inputs go to a scratch
+# copy). A finding fails the target and prints the fuzzer's report; the
+# crashing input is left in build-fuzz/.
 FUZZ_TIME ?= 60
+FUZZ_JOBS ?= 1
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
-build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(wildcard lib/*.h)
-	@mkdir -p build-fuzz
-	clang $(WARN) $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=undefined -o $@ $< $(LIB_SRC) $(LDLIBS)
+FUZZ_LIB  := $(LIB_SRC:%.c=build-fuzz/%.o)
+FUZZ_FLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined
+build-fuzz/lib/%.o: lib/%.c
+	@mkdir -p $(dir $@)
+	clang $(WARN) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
+	clang $(WARN) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(LDLIBS)
 fuzz: $(FUZZ_BIN)
-	@set -e; for f in $(FUZZ_BIN); do n=$${f#build-fuzz/fuzz_}; \
-		mkdir -p build-fuzz/corpus-$$n; cp -r tests/fuzz/corpus/$$n/. build-fuzz/corpus-$$n/ 2>/dev/null || true; \
-		echo "== $$f ($(FUZZ_TIME) s)"; \
-		$$f -max_total_time=$(FUZZ_TIME) -print_final_stats=0 build-fuzz/corpus-$$n 2>&1 | tail -3; done
+	@printf '%s\n' $(FUZZ_BIN) | xargs -P $(FUZZ_JOBS) -I{} sh -c 'tests/fuzz/run.sh {} $(FUZZ_TIME)'
 
 # The main job, shown: a demo workspace from a local registry (scripts/demo.sh).
 demo: deps
@@ -101,4 +104,4 @@ lint:
 clean:
 	rm -rf build build-san build-clang build-fuzz
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) build-fuzz -name '*.d' 2>/dev/null)
