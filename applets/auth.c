@@ -1,19 +1,31 @@
 /* envbox-auth: registry credentials for an image, and CA certificates for
  * its registry. Follows coder/envbox: cli/docker.go (where credentials come
- * from) and dockerutil/registry.go (certs.d). Matching rules: lib/auth.h;
- * docs/envbox-auth.md. */
+ * from) and dockerutil/registry.go (certs.d); credential helpers as
+ * docker/docker-credential-helpers' client runs them. Matching rules:
+ * lib/auth.h; docs/envbox-auth.md. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "applet.h"
 #include "auth.h"
 #include "imageref.h"
+#include "json.h"
+#include "log.h"
+
+extern char **environ;
 
 const char auth_usage[] =
 	"Usage: envbox-auth [--image REF] [--config FILE] [--json]\n"
@@ -34,8 +46,11 @@ const char auth_usage[] =
 	"registry-1.docker.io and docker.io all mean Docker Hub. The exact key\n"
 	"docker writes wins over other forms. In an entry, \"identitytoken\" wins,\n"
 	"then \"auth\" (base64 of user:password), then \"username\"/\"password\".\n"
-	"Credential helpers (credHelpers, credsStore) are not run: when only a\n"
-	"helper has the registry's credentials that is an error.\n"
+	"A \"credHelpers\" entry for the registry wins over \"auths\"; \"credsStore\"\n"
+	"applies when \"auths\" has no credentials for it. Either way envbox-auth\n"
+	"runs docker-credential-NAME get (found on PATH) with the server on its\n"
+	"stdin, as docker does; a missing or failing helper is an error, a helper\n"
+	"without credentials for the server means none (exit 0).\n"
 	"\n"
 	"certs: install CA certificates for the registry of REF where dockerd\n"
 	"reads them, DIR/<registry>/ (<registry> is host[:port]):\n"
@@ -61,13 +76,21 @@ const char auth_usage[] =
 	"\n"
 	"Errors never show a password, token or \"auth\" value.\n"
 	"Exit codes: 0 done (also: no matching credentials, certificates already\n"
-	"there), 1 failed (unreadable or malformed config, bad \"auth\", only a\n"
-	"credential helper, a certificate not copied), 2 usage error (bad\n"
-	"arguments, no image, a malformed image reference).\n";
+	"there), 1 failed (unreadable or malformed config, bad \"auth\", a\n"
+	"credential helper missing or failing, a certificate not copied), 2\n"
+	"usage error (bad arguments, no image, a malformed image reference).\n";
 
 #define DEFAULT_DOCKER_CONFIG "/root/.docker/config.json"
 #define DEFAULT_CERTS_DIR "/etc/docker/certs.d"
 #define CONFIG_MAX (4u << 20) /* docker configs are a few KiB */
+#define HELPER_TIMEOUT_MS 60000 /* a helper may ask a cloud API; never a person */
+#define HELPER_OUT_MAX (64u << 10)
+/* What a helper prints when it has nothing for the server
+ * (docker-credential-helpers credentials/error.go). */
+#define HELPER_NOT_FOUND "credentials not found in native keychain"
+/* A helper's Username meaning "Secret is an identity token" (docker/cli
+ * cli/config/credentials/native_store.go). */
+#define HELPER_TOKEN_USER "<token>"
 
 /* A name from a document, fit for one line of a message. */
 static char *printable(const char *s)
@@ -77,6 +100,28 @@ static char *printable(const char *s)
 	for (; *s && b.len < 96; s++)
 		buf_addc(&b, (*s > 0x20 && *s < 0x7f) ? *s : '?');
 	return buf_steal(&b);
+}
+
+/* "envbox-auth: note: MSG": a plain line by hand, a build-log entry under
+ * the entrypoint, so its log stays one format. */
+static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void note(const char *fmt, ...)
+{
+	va_list ap;
+	char *msg, *line;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	line = xasprintf("envbox-auth: note: %s", msg ? msg : fmt);
+	if (log_format() == LOG_PLAIN)
+		fprintf(stderr, "%s\n", line);
+	else
+		log_write(stderr, LOG_INFO, line);
+	free(line);
+	free(msg);
 }
 
 static void put(const char *s)
@@ -100,6 +145,283 @@ static void wipe(buf *b)
 	if (b->p)
 		explicit_bzero(b->p, b->cap);
 	buf_free(b);
+}
+
+/* ---- credential helpers -------------------------------------------- */
+
+/* The protocol, as docker-credential-helpers' client speaks it:
+ *   docker-credential-NAME get   stdin: the server, no newline
+ *   exit 0, stdout {"ServerURL":S,"Username":U,"Secret":P}
+ *   exit non-zero, stdout the error ("credentials not found in native
+ *   keychain" when it has nothing for the server) */
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A helper name is the end of a command name: no path, no oddities. */
+static bool valid_helper(const char *name)
+{
+	if (!*name || strlen(name) > 64)
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("._-", *p)))
+			return false;
+	return true;
+}
+
+static void close_pair(int p[2])
+{
+	for (int i = 0; i < 2; i++)
+		if (p[i] >= 0)
+			close(p[i]);
+	p[0] = p[1] = -1;
+}
+
+/* Runs PROG get with server on its stdin; its stdout and stderr go to out
+ * and err (at most HELPER_OUT_MAX each, the rest read and dropped). 0 with
+ * *status its wait status, or -1 with e filled: not found, not started,
+ * timed out. */
+static int run_helper(const char *prog, const char *server, buf *out, buf *err,
+		      int *status, eb_err *e)
+{
+	int in[2] = { -1, -1 }, op[2] = { -1, -1 }, ep[2] = { -1, -1 };
+	char *argv[] = { (char *)prog, "get", NULL };
+	posix_spawn_file_actions_t fa;
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	long deadline = now_ms() + HELPER_TIMEOUT_MS;
+	struct pollfd pf[2];
+	buf *to[2] = { out, err };
+	pid_t pid;
+	int rc;
+
+	if (pipe2(in, O_CLOEXEC) || pipe2(op, O_CLOEXEC) || pipe2(ep, O_CLOEXEC)) {
+		eb_errf(e, "%s: unable to make a pipe: %s", prog, strerror(errno));
+		close_pair(in);
+		close_pair(op);
+		close_pair(ep);
+		return -1;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, op[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, ep[1], 2);
+	rc = posix_spawnp(&pid, prog, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(in[0]);
+	close(op[1]);
+	close(ep[1]);
+	in[0] = op[1] = ep[1] = -1;
+	if (rc) {
+		if (rc == ENOENT)
+			eb_errf(e, "%s is not installed (not found on PATH)", prog);
+		else
+			eb_errf(e, "unable to run %s: %s", prog, strerror(rc));
+		close_pair(in);
+		close_pair(op);
+		close_pair(ep);
+		return -1;
+	}
+	/* The server name is far below PIPE_BUF: one write, no deadlock; a
+	 * helper that exits without reading it must not kill us by SIGPIPE. */
+	sigaction(SIGPIPE, &ign, &old);
+	if (write(in[1], server, strlen(server)) < 0 && errno != EPIPE)
+		warn("writing to %s: %s", prog, strerror(errno));
+	sigaction(SIGPIPE, &old, NULL);
+	close_pair(in);
+
+	pf[0] = (struct pollfd){ .fd = op[0], .events = POLLIN };
+	pf[1] = (struct pollfd){ .fd = ep[0], .events = POLLIN };
+	while (pf[0].fd >= 0 || pf[1].fd >= 0) {
+		long left = deadline - now_ms();
+		int n;
+
+		if (left <= 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			close_pair(op);
+			close_pair(ep);
+			eb_errf(e, "%s get did not answer within %d s; killed it", prog,
+				HELPER_TIMEOUT_MS / 1000);
+			return -1;
+		}
+		n = poll(pf, 2, (int)left);
+		if (n < 0 && errno != EINTR) {
+			eb_errf(e, "%s: poll: %s", prog, strerror(errno));
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			close_pair(op);
+			close_pair(ep);
+			return -1;
+		}
+		for (int i = 0; i < 2 && n > 0; i++) {
+			char chunk[4096];
+			ssize_t r;
+
+			if (pf[i].fd < 0 || !pf[i].revents)
+				continue;
+			r = read(pf[i].fd, chunk, sizeof chunk);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				pf[i].fd = -1;
+				continue;
+			}
+			if (to[i]->len < HELPER_OUT_MAX)
+				buf_add(to[i], chunk, (size_t)r < HELPER_OUT_MAX - to[i]->len ?
+					(size_t)r : HELPER_OUT_MAX - to[i]->len);
+		}
+	}
+	close_pair(op);
+	close_pair(ep);
+	while (waitpid(pid, status, 0) < 0) {
+		if (errno != EINTR) {
+			eb_errf(e, "%s: waitpid: %s", prog, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Trimmed, the first line only, printable, bounded: a helper's message fit
+ * for ours. "" when it looks like JSON, which might carry a secret. */
+static char *helper_said(const buf *b)
+{
+	const char *s = b->p ? b->p : "";
+	size_t n;
+
+	s += strspn(s, " \t\r\n");
+	if (*s == '{')
+		return xstrdup("");
+	n = strcspn(s, "\r\n");
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (n > 200)
+		n = 200;
+	{
+		char *line = xstrndup(s, n);
+
+		for (char *p = line; *p; p++)
+			if (*p < 0x20 || *p > 0x7e)
+				*p = '?';
+		return line;
+	}
+}
+
+/* Member of obj named name, without regard to ASCII case as Go's decoder
+ * matches struct fields; a string or NULL. */
+static char *str_member(const json_doc *d, int obj, const char *name)
+{
+	char *found = NULL;
+
+	for (int m = 0, n = json_size(d, obj); m < n; m++) {
+		int k = json_obj_key(d, obj, m);
+		char *key = json_strdup(d, k);
+
+		if (key && !strcasecmp(key, name) && json_type(d, k + 1) == JSMN_STRING) {
+			if (found) {
+				explicit_bzero(found, strlen(found));
+				free(found);
+			}
+			found = json_strdup(d, k + 1);
+		}
+		free(key);
+	}
+	return found;
+}
+
+/* Asks c's helper and replaces c with its answer (AUTH_NONE when it has
+ * nothing for the server). -1 with e filled, never with a secret in it. */
+static int helper_get(struct auth_creds *c, eb_err *e)
+{
+	char *prog, *said, *user = NULL, *secret = NULL;
+	buf out = { 0 }, err = { 0 };
+	json_doc d = { 0 };
+	int status, rc = -1;
+
+	if (!valid_helper(c->helper)) {
+		char *h = printable(c->helper);
+
+		eb_errf(e, "%s names the credential helper \"%s\", which is not a valid "
+			"helper name (letters, digits, '.', '_', '-')",
+			c->from_store ? "credsStore" : "credHelpers", h);
+		free(h);
+		return -1;
+	}
+	prog = xasprintf("docker-credential-%s", c->helper);
+	if (run_helper(prog, c->helper_server, &out, &err, &status, e)) {
+		eb_err inner = *e;
+
+		eb_errf(e, "the credentials are kept by a credential helper (%s): %s",
+			c->from_store ? "credsStore" : "credHelpers", inner.msg);
+		goto out;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		said = helper_said(&out);
+		if (!strcmp(said, HELPER_NOT_FOUND)) {
+			note("%s has no credentials for %s", prog, c->helper_server);
+			free(said);
+			auth_creds_free(c);
+			rc = 0;
+			goto out;
+		}
+		if (!*said) {
+			free(said);
+			said = helper_said(&err);
+		}
+		if (WIFEXITED(status))
+			eb_errf(e, "%s get failed for %s (exit status %d)%s%s", prog,
+				c->helper_server, WEXITSTATUS(status), *said ? ": " : "", said);
+		else
+			eb_errf(e, "%s get for %s was killed by signal %d", prog,
+				c->helper_server, WTERMSIG(status));
+		free(said);
+		goto out;
+	}
+	if (json_parse(&d, out.p ? out.p : "", out.len, e) < 0 ||
+	    json_type(&d, 0) != JSMN_OBJECT) {
+		eb_errf(e, "%s get for %s: its output is not the JSON object the "
+			"credential helper protocol defines", prog, c->helper_server);
+		goto out;
+	}
+	user = str_member(&d, 0, "Username");
+	secret = str_member(&d, 0, "Secret");
+	/* An empty auths entry may have set it (Docker Desktop writes one). */
+	free(c->serveraddress);
+	c->serveraddress = xstrdup(c->helper_server);
+	if (secret && *secret && user && !strcmp(user, HELPER_TOKEN_USER)) {
+		c->kind = AUTH_TOKEN;
+		c->identitytoken = secret;
+		secret = NULL;
+	} else if ((user && *user) || (secret && *secret)) {
+		c->kind = AUTH_BASIC;
+		c->username = user ? user : xstrdup("");
+		c->password = secret ? secret : xstrdup("");
+		user = secret = NULL;
+	} else {
+		c->kind = AUTH_NONE;
+		note("%s has no credentials for %s", prog, c->helper_server);
+	}
+	rc = 0;
+out:
+	json_free(&d);
+	wipe(&out);
+	wipe(&err);
+	if (user) {
+		explicit_bzero(user, strlen(user));
+		free(user);
+	}
+	if (secret) {
+		explicit_bzero(secret, strlen(secret));
+		free(secret);
+	}
+	free(prog);
+	return rc;
 }
 
 static int cmd_creds(int argc, char **argv)
@@ -142,8 +464,8 @@ static int cmd_creds(int argc, char **argv)
 		if (read_file(dconf, CONFIG_MAX, &doc, &e))
 			die("CODER_DOCKER_CONFIG: %s", e.msg);
 		if (secret && *secret)
-			fprintf(stderr, "envbox-auth: note: using the docker config %s; "
-				"CODER_IMAGE_PULL_SECRET is ignored\n", dconf);
+			note("using the docker config %s; CODER_IMAGE_PULL_SECRET is ignored",
+			     dconf);
 	} else if (secret && *secret) {
 		source = "CODER_IMAGE_PULL_SECRET";
 		buf_adds(&doc, secret);
@@ -155,13 +477,8 @@ static int cmd_creds(int argc, char **argv)
 	if (auth_lookup(doc.p, doc.len, ref.registry, &c, &e))
 		die("%s: %s", source, e.msg);
 	wipe(&doc);
-	if (c.kind == AUTH_HELPER) {
-		char *h = printable(c.helper);
-
-		die("%s: registry %s: the credentials are kept by docker-credential-%s "
-		    "(%s), and envbox-auth does not run credential helpers",
-		    source, ref.registry, h, c.from_store ? "credsStore" : "credHelpers");
-	}
+	if (c.kind == AUTH_HELPER && helper_get(&c, &e))
+		die("%s: registry %s: %s", source, ref.registry, e.msg);
 	out = json ? auth_json(&c) : auth_header(&c);
 	if (out) {
 		buf line = { 0 };
@@ -377,7 +694,7 @@ static void remove_tmp(const char *tmp, const struct cert *v, size_t n)
 
 static void note_untouched(const char *target)
 {
-	fprintf(stderr, "envbox-auth: note: %s already exists; left untouched\n", target);
+	note("%s already exists; left untouched", target);
 }
 
 static int cmd_certs(int argc, char **argv)

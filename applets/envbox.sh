@@ -206,7 +206,9 @@ start_over_on_vfs() {
 
 install_certs() {
 	if [ -n "${CODER_EXTRA_CERTS_PATH:-}" ]; then
-		envbox-auth certs --image "$image" --from "$CODER_EXTRA_CERTS_PATH"
+		log "Installing CA certificates from $CODER_EXTRA_CERTS_PATH for the registry of $image"
+		installed=$(envbox-auth certs --image "$image" --from "$CODER_EXTRA_CERTS_PATH")
+		printf '%s\n' "$installed" | sed '/^$/d' | envbox-docker log info
 	fi
 }
 
@@ -215,7 +217,7 @@ pull_image() {
 	# root only), never argv or a file, and leave ours right after.
 	ENVBOX_REGISTRY_AUTH=$(envbox-auth --image "$image")
 	export ENVBOX_REGISTRY_AUTH
-	step envbox-docker pull "$image" || failed $?
+	step envbox-docker pull "$image" --retries "${ENVBOX_PULL_RETRIES:-10}" || failed $?
 	unset ENVBOX_REGISTRY_AUTH
 }
 

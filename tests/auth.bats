@@ -262,14 +262,126 @@ field_is() {
 	field_is username u --image r.io/x --config "$BATS_TEST_TMPDIR/c.json"
 }
 
-@test "credential helpers are not run: a clear error" {
-	run envbox-auth --image gcr.io/project/img --config "$A/docker-config.json"
+# ---- credential helpers ------------------------------------------------------
+
+# fake_helper NAME BODY: docker-credential-NAME on a PATH of the test's own
+# (no real helper of the host is found), recording its arguments and stdin.
+fake_helper() {
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	cat >"$BATS_TEST_TMPDIR/bin/docker-credential-$1" <<-SH
+	#!/bin/sh
+	PATH=/usr/bin:/bin
+	printf '%s\n' "\$*" >"$BATS_TEST_TMPDIR/$1.args"
+	cat >"$BATS_TEST_TMPDIR/$1.stdin"
+	$2
+	SH
+	chmod +x "$BATS_TEST_TMPDIR/bin/docker-credential-$1"
+}
+
+# Runs envbox-auth with only the test's helpers and envbox on PATH.
+helper_auth() {
+	PATH="$BATS_TEST_TMPDIR/bin:$ENVBOX_PREFIX/bin" envbox-auth "$@"
+}
+
+@test "credHelpers: runs docker-credential-NAME get with the host on stdin, as docker does" {
+	fake_helper ebt 'echo "{\"ServerURL\":\"reg.test:5000\",\"Username\":\"helper-user\",\"Secret\":\"Helper-S3cret-Omicron\"}"'
+	printf '%s' '{"credHelpers":{"reg.test:5000":"ebt"},"auths":{"reg.test:5000":{"username":"file","password":"p"}}}' >"$BATS_TEST_TMPDIR/c.json"
+	run helper_auth --image reg.test:5000/team/ws:1 --config "$BATS_TEST_TMPDIR/c.json" --json
+	assert_success
+	assert_output '{"username":"helper-user","password":"Helper-S3cret-Omicron","serveraddress":"reg.test:5000"}'
+	[ "$(cat "$BATS_TEST_TMPDIR/ebt.args")" = get ]
+	# exactly the server, no newline
+	[ "$(od -An -c "$BATS_TEST_TMPDIR/ebt.stdin" | tr -s ' ')" = " r e g . t e s t : 5 0 0 0" ]
+	# the header form too
+	run helper_auth --image reg.test:5000/team/ws:1 --config "$BATS_TEST_TMPDIR/c.json"
+	assert_success
+	run unheader "$output"
+	assert_output --partial '"username":"helper-user"'
+}
+
+@test "credsStore for Docker Hub: the server is https://index.docker.io/v1/; <token> means an identity token" {
+	fake_helper ebt 'echo "{\"ServerURL\":\"x\",\"Username\":\"<token>\",\"Secret\":\"Helper-T0ken-Pi\"}"'
+	printf '%s' '{"auths":{"https://index.docker.io/v1/":{}},"credsStore":"ebt"}' >"$BATS_TEST_TMPDIR/c.json"
+	run helper_auth --image ubuntu --config "$BATS_TEST_TMPDIR/c.json" --json
+	assert_success
+	assert_output '{"serveraddress":"https://index.docker.io/v1/","identitytoken":"Helper-T0ken-Pi"}'
+	[ "$(cat "$BATS_TEST_TMPDIR/ebt.stdin")" = "https://index.docker.io/v1/" ]
+}
+
+@test "credsStore is not asked when auths has the registry's credentials" {
+	fake_helper ebt 'echo asked >&2; exit 3'
+	printf '%s' '{"auths":{"r.io":{"username":"file","password":"p"}},"credsStore":"ebt"}' >"$BATS_TEST_TMPDIR/c.json"
+	field_is username file --image r.io/x --config "$BATS_TEST_TMPDIR/c.json"
+	[ ! -e "$BATS_TEST_TMPDIR/ebt.args" ]
+}
+
+@test "a helper without credentials for the server: nothing, exit 0, a note" {
+	fake_helper ebt 'echo "credentials not found in native keychain"; exit 1'
+	printf '%s' '{"credHelpers":{"r.io":"ebt"}}' >"$BATS_TEST_TMPDIR/c.json"
+	run --separate-stderr helper_auth --image r.io/x --config "$BATS_TEST_TMPDIR/c.json"
+	assert_success
+	assert_output ""
+	[[ "$stderr" == *"docker-credential-ebt has no credentials for r.io"* ]]
+	# empty Username and Secret say the same
+	fake_helper ebt 'echo "{\"Username\":\"\",\"Secret\":\"\"}"'
+	run --separate-stderr helper_auth --image r.io/x --config "$BATS_TEST_TMPDIR/c.json"
+	assert_success
+	assert_output ""
+}
+
+@test "a missing helper: exit 1 naming it and where it was named" {
+	printf '%s' '{"credHelpers":{"gcr.io":"ebt-missing"}}' >"$BATS_TEST_TMPDIR/c.json"
+	run helper_auth --image gcr.io/project/img --config "$BATS_TEST_TMPDIR/c.json"
 	assert_failure 1
-	assert_output --partial "registry gcr.io: the credentials are kept by docker-credential-gcloud (credHelpers)"
-	assert_output --partial "does not run credential helpers"
-	run envbox-auth --image ubuntu --config "$A/credsstore.json"
+	assert_output --partial "registry gcr.io: the credentials are kept by a credential helper (credHelpers): docker-credential-ebt-missing is not installed (not found on PATH)"
+	run helper_auth --image ubuntu --config "$A/credsstore.json"
 	assert_failure 1
-	assert_output --partial "docker-credential-desktop (credsStore)"
+	assert_output --partial "(credsStore): docker-credential-desktop is not installed"
+}
+
+@test "a failing helper: exit 1 with its message, never a secret it printed" {
+	fake_helper ebt 'echo "keychain locked"; echo "more detail" >&2; exit 4'
+	printf '%s' '{"credHelpers":{"r.io":"ebt"}}' >"$BATS_TEST_TMPDIR/c.json"
+	run helper_auth --image r.io/x --config "$BATS_TEST_TMPDIR/c.json"
+	assert_failure 1
+	assert_output --partial "docker-credential-ebt get failed for r.io (exit status 4): keychain locked"
+	# only stderr to go by
+	fake_helper ebt 'echo "no session" >&2; exit 1'
+	run helper_auth --image r.io/x --config "$BATS_TEST_TMPDIR/c.json"
+	assert_failure 1
+	assert_output --partial "(exit status 1): no session"
+	# JSON on a failure may hold the secret: not shown
+	fake_helper ebt 'echo "{\"Username\":\"u\",\"Secret\":\"Fail-S3cret-Rho\"}"; exit 1'
+	run helper_auth --image r.io/x --config "$BATS_TEST_TMPDIR/c.json"
+	assert_failure 1
+	refute_output --partial "S3cret"
+	# output that is not the protocol's JSON: not shown either
+	fake_helper ebt 'echo "Plain-S3cret-Sigma"'
+	run helper_auth --image r.io/x --config "$BATS_TEST_TMPDIR/c.json"
+	assert_failure 1
+	assert_output --partial "not the JSON object the credential helper protocol defines"
+	refute_output --partial "S3cret"
+	# killed by a signal
+	fake_helper ebt 'kill -KILL $$'
+	run helper_auth --image r.io/x --config "$BATS_TEST_TMPDIR/c.json"
+	assert_failure 1
+	assert_output --partial "killed by signal 9"
+}
+
+@test "a helper name that is not one is refused, never run" {
+	printf '%s' '{"credHelpers":{"r.io":"../../bin/sh"}}' >"$BATS_TEST_TMPDIR/c.json"
+	run helper_auth --image r.io/x --config "$BATS_TEST_TMPDIR/c.json"
+	assert_failure 1
+	assert_output --partial 'credHelpers names the credential helper "../../bin/sh", which is not a valid helper name'
+}
+
+@test "the note under the entrypoint is a build-log entry" {
+	printf '%s' '{"auths":{"r.io":{"username":"fromfile","password":"p"}}}' >"$BATS_TEST_TMPDIR/docker.json"
+	CODER_DOCKER_CONFIG="$BATS_TEST_TMPDIR/docker.json" CODER_IMAGE_PULL_SECRET='{}' ENVBOX_LOG_FORMAT=json \
+		run --separate-stderr envbox-auth --image r.io/x
+	assert_success
+	run jq -r .output <<<"$stderr"
+	assert_output --partial "CODER_IMAGE_PULL_SECRET is ignored"
 }
 
 @test "usage errors exit 2" {

@@ -96,7 +96,8 @@ envbox_cleanup() {
 		sleep 1
 		_dockerd_sweep "$EB_DIR"
 	fi
-	ip link del docker0 2>/dev/null || true
+	# docker0 belongs to whichever envbox runs; leave it to a running one.
+	pgrep -f 'envbox docker' >/dev/null || ip link del docker0 2>/dev/null || true
 	EB_DIR=
 }
 
