@@ -74,11 +74,7 @@ read_settings() {
 	disable_idmapped_mount=$(setting disable_idmapped_mount)
 	cpus=$(setting cpus)
 	memory=$(setting memory)
-	if [ "$(setting add_gpu)" = true ]; then
-		# Refuse rather than start a workspace without the GPUs asked for.
-		log_error "CODER_ADD_GPU=true: GPU passthrough (envbox-gpu-scan) is not implemented yet"
-		exit 1
-	fi
+	add_gpu=$(setting add_gpu)
 }
 
 setting() {
@@ -228,6 +224,7 @@ probe_image() {
 	gid=$(printf '%s\n' "$meta" | sed -n 's/^gid //p')
 	home=$(printf '%s\n' "$meta" | sed -n 's/^home //p')
 	has_init=$(printf '%s\n' "$meta" | sed -n 's/^init //p')
+	libdir=$(printf '%s\n' "$meta" | sed -n 's/^libdir //p')
 	log "Detected entrypoint user '$uid:$gid' with home directory \"$home\""
 }
 
@@ -258,6 +255,57 @@ make_device() {
 device $1 $4"
 }
 
+# ---- GPUs (CODER_ADD_GPU) -------------------------------------------------
+
+# The toolkit's GPU mounts under /proc can make creating containers fail
+# (the original found so); they go before the probe creates one. What will
+# not go is a warning (envbox-gpu-scan's own, as log entries).
+unmount_proc_gpus() {
+	[ "$add_gpu" = true ] || return 0
+	unmounted=$(envbox-gpu-scan unmount-proc) ||
+		log "warning: unable to read the mount table for GPU mounts under /proc; going on"
+	if [ -n "$unmounted" ]; then
+		printf '%s\n' "$unmounted" | sed 's/^/Unmounted /' | envbox-docker log debug
+	fi
+}
+
+# Device nodes, driver files and NVIDIA_* variables as spec lines for
+# create; the libraries go where the image's loader looks (the probe's
+# libdir, from its os-release) unless CODER_INNER_USR_LIB_DIR says.
+# ENVBOX_GPU_DEV_ROOT (tests) looks for the nodes elsewhere than /dev.
+scan_gpus() {
+	gpus=""
+	[ "$add_gpu" = true ] || return 0
+	inner_lib_dir=${CODER_INNER_USR_LIB_DIR:-$libdir}
+	log "Scanning for GPUs: host libraries in $CODER_USR_LIB_DIR, for $inner_lib_dir in the workspace"
+	set -- --usr-lib-dir "$CODER_USR_LIB_DIR" --inner-usr-lib-dir "$inner_lib_dir"
+	if [ -n "${ENVBOX_GPU_DEV_ROOT:-}" ]; then
+		set -- "$@" --dev-root "$ENVBOX_GPU_DEV_ROOT"
+	fi
+	gpus=$(envbox-gpu-scan "$@")
+	log "Found $(printf '%s\n' "$gpus" | grep -c '^device ') GPU devices and $(printf '%s\n' "$gpus" | grep -c '^bind ') driver files"
+}
+
+# The bound libraries into the image's loader cache, so programs find them
+# without LD_LIBRARY_PATH. ldconfig complains about the links, which are
+# bound files inside; its output goes to the debug log.
+run_ldconfig() {
+	[ "$add_gpu" = true ] || return 0
+	status=0
+	# shellcheck disable=SC2016 # expanded inside the workspace
+	out=$(envbox-docker exec "$container" -- /bin/sh -c \
+		'for l in /sbin/ldconfig /usr/sbin/ldconfig; do [ -x "$l" ] && exec "$l"; done; exit 127' 2>&1) ||
+		status=$?
+	if [ -n "$out" ]; then
+		printf '%s\n' "$out" | envbox-docker log debug
+	fi
+	case $status in
+	0) log "Ran ldconfig in the workspace for the GPU libraries" ;;
+	127) log "The workspace image has no ldconfig: its programs find the GPU libraries only through LD_LIBRARY_PATH" ;;
+	*) log "warning: ldconfig in the workspace failed (exit status $status); going on" ;;
+	esac
+}
+
 create_container() {
 	log "Creating workspace..."
 	set -- --runtime "$runtime" --hostname "$hostname" --pass-env "${CODER_INNER_ENVS:-}" --agent-env
@@ -265,7 +313,7 @@ create_container() {
 	[ "$has_init" != yes ] || set -- "$@" --init
 	[ -z "$cpus" ] || set -- "$@" --cpus "$cpus"
 	[ -z "$memory" ] || set -- "$@" --memory "$memory"
-	container_id=$(printf '%s\n%s\n' "$binds" "$devices" | sed '/^$/d' | envbox-docker create "$container" "$image" "$@") ||
+	container_id=$(printf '%s\n%s\n%s\n' "$binds" "$devices" "$gpus" | sed '/^$/d' | envbox-docker create "$container" "$image" "$@") ||
 		failed $?
 }
 
@@ -279,6 +327,7 @@ start_container() {
 	if [ "$runtime" = sysbox-runc ]; then
 		copy_cpu_quota
 	fi
+	run_ldconfig
 }
 
 # With sysbox the workspace sees a cgroup of its own whose CPU quota is not
@@ -452,6 +501,8 @@ docker_main() {
 	step_pid=""
 	has_init=""
 	container_id=""
+	libdir=""
+	gpus=""
 	waiter_pid=""
 	sysbox_mgr_pid=""
 	sysbox_fs_pid=""
@@ -466,9 +517,11 @@ docker_main() {
 	start_dockerd
 	install_certs
 	pull_image
+	unmount_proc_gpus
 	probe_image
 	prepare_mounts
 	create_devices
+	scan_gpus
 	create_container
 	start_container
 	log "Envbox startup complete!"
