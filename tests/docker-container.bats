@@ -369,6 +369,9 @@ out = []
 for line in sys.stdin:
     e = json.loads(line)
     assert set(e) == {"output", "time", "type"}, e
+    if e["output"] == "sh exited with status 4":
+        assert e["type"] == "error", e
+        continue
     assert e["type"] == "info", e
     assert e["time"].endswith("Z") and "T" in e["time"], e
     out.append(e["output"])
