@@ -54,22 +54,28 @@ uninstall:
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-# bats suites run against an install into $(BUILD)/root; ENVBOX_BIN points at it.
+# bats suites run against an install into $(BUILD)/root (ENVBOX_PREFIX);
+# SUITES picks some (default: all of tests/*.bats).
+SUITES ?= tests/
 bats: $(BIN)
 	$(MAKE) install DESTDIR= PREFIX=$(abspath $(BUILD))/root
-	ENVBOX_PREFIX=$(abspath $(BUILD))/root ENVBOX_BUILD=$(BUILD) bats tests/
+	ENVBOX_PREFIX=$(abspath $(BUILD))/root ENVBOX_BUILD=$(BUILD) bats $(SUITES)
 
 # Debian packages (idempotent; .ci/packages lists them).
 deps:
 	.ci/install-deps
 
-# Everything CI runs: packages, unit tests, bats suites, then the same under
-# ASan+UBSan.
+# Everything CI runs: packages; the unit tests built with gcc; then the unit
+# tests and every bats suite once, against ASan+UBSan builds of the applets
+# (the suites' real daemons dominate their time, so one pass, sanitized);
+# then the gcc build's own suites: its install, and valgrind's memcheck over
+# the applets' short runs.
 test: deps
-	$(MAKE) unit bats
+	$(MAKE) unit
 	$(MAKE) sanitize
+	$(MAKE) bats SUITES="tests/main.bats tests/valgrind.bats tests/docs.bats"
 
-# ASan+UBSan: unit tests and the applets' bats suites, in a separate build dir.
+# ASan+UBSan: the unit tests and the bats suites, in a separate build dir.
 sanitize check:
 	ASAN_OPTIONS=exitcode=99:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(MAKE) BUILD=build-san SAN=1 CC=clang unit bats
 

@@ -66,6 +66,14 @@ const char docker_usage[] =
 	"  log TYPE [MESSAGE]...\n"
 	"                   Write a build-log entry (TYPE info, error, done or\n"
 	"                   debug); with no MESSAGE, one entry per line of stdin.\n"
+	"  logs-to-coder    Copy stdin (build-log lines) to stderr unchanged and,\n"
+	"                   with CODER_AGENT_URL and CODER_AGENT_TOKEN set, send\n"
+	"                   each entry to Coder as the agent's startup logs\n"
+	"                   (PATCH /api/v2/workspaceagents/me/logs; TLS also\n"
+	"                   trusts CODER_EXTRA_CERTS_PATH). Each request is\n"
+	"                   bounded (5 s); a Coder that fails is given up on with\n"
+	"                   one warning line. Ignores SIGTERM, SIGINT, SIGHUP and\n"
+	"                   SIGPIPE; exits 0 at the end of stdin.\n"
 	"  api [--header 'NAME: VALUE']... METHOD PATH [BODY|-]\n"
 	"                   One raw Engine API request, like curl --unix-socket:\n"
 	"                   prints the answer's body as it arrives. PATH is\n"
@@ -197,13 +205,14 @@ static const struct {
 	{ "config", dcmd_config },
 	{ "dockerd-args", dcmd_dockerd_args },
 	{ "log", dcmd_log },
+	{ "logs-to-coder", dcmd_logs_to_coder },
 	{ "api", cmd_api },
 };
 
 int docker_main(int argc, char **argv)
 {
 	if (argc < 2)
-		usage_error("which command? pull, probe, prune, create, start, stop, rm, exec, wait, config, dockerd-args, log or api");
+		usage_error("which command? pull, probe, prune, create, start, stop, rm, exec, wait, config, dockerd-args, log, logs-to-coder or api");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		help();
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)

@@ -19,5 +19,6 @@ int dcmd_wait(int argc, char **argv);
 int dcmd_config(int argc, char **argv);
 int dcmd_dockerd_args(int argc, char **argv);
 int dcmd_log(int argc, char **argv);
+int dcmd_logs_to_coder(int argc, char **argv); /* docker_logs.c */
 
 #endif

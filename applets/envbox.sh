@@ -56,7 +56,34 @@ on_exit() {
 	fi
 	startup_done
 	stop_everything
+	logs_to_coder_done
 	exit "$status"
+}
+
+# With CODER_AGENT_URL and CODER_AGENT_TOKEN, the build log goes to Coder
+# too: stderr passes through envbox-docker logs-to-coder, which writes every
+# line on and sends it without ever holding startup up. It is kept across
+# the disk-full start-over (same process, ENVBOX_LOGS_PID).
+send_logs_to_coder() {
+	if [ -z "${CODER_AGENT_URL:-}" ] || [ -z "${CODER_AGENT_TOKEN:-}" ] || [ -n "$logs_pid" ]; then
+		return 0
+	fi
+	fifo_dir=$(mktemp -d)
+	mkfifo "$fifo_dir/log"
+	envbox-docker logs-to-coder <"$fifo_dir/log" &
+	logs_pid=$!
+	exec 2>"$fifo_dir/log"
+	rm -rf "$fifo_dir"
+	ENVBOX_LOGS_PID=$logs_pid
+	export ENVBOX_LOGS_PID
+}
+
+# Lets the last lines reach Coder: it sends what it has within 5 s of EOF.
+logs_to_coder_done() {
+	if [ -n "$logs_pid" ]; then
+		exec 2>/dev/null
+		wait_for_pid "$logs_pid" 10 || :
+	fi
 }
 
 # ---- settings ----------------------------------------------------------------
@@ -504,12 +531,14 @@ docker_main() {
 	libdir=""
 	gpus=""
 	waiter_pid=""
+	logs_pid=${ENVBOX_LOGS_PID:-}
 	sysbox_mgr_pid=""
 	sysbox_fs_pid=""
 	logdir=${ENVBOX_LOG_DIR:-/var/log/envbox}
 	trap on_exit EXIT
 	trap on_signal TERM INT
 
+	send_logs_to_coder
 	read_settings
 	mkdir -p "$logdir"
 	protect_from_oom

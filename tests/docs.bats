@@ -22,7 +22,7 @@ APPLETS="envbox-docker envbox-gpu-scan envbox-mounts envbox-auth envbox-wait env
 
 @test "every envbox-docker command appears as a section of its page" {
 	page=$BATS_TEST_DIRNAME/../docs/envbox-docker.md
-	for cmd in pull probe prune create start stop rm exec wait config dockerd-args log api; do
+	for cmd in pull probe prune create start stop rm exec wait config dockerd-args log logs-to-coder api; do
 		grep -q "^## $cmd\$" "$page" || fail "docs/envbox-docker.md has no '## $cmd'"
 	done
 }

@@ -34,7 +34,7 @@ setup_file() {
 		CODER_INNER_USERNAME=coder \
 		CODER_AGENT_TOKEN="$TOKEN" \
 		CODER_AGENT_SUBSYSTEM="zeta, alpha,envbox" \
-		CODER_AGENT_URL=http://coder.example.com \
+		CODER_AGENT_URL=http://127.0.0.1:1 \
 		CODER_INNER_ENVS="KUBE_*,MY_ENV" \
 		KUBE_ONE=1 KUBE_TWO=2 MY_ENV=mine MY_ENV_NOT=no OTHER=nope \
 		CODER_INNER_HOSTNAME=devbox \
