@@ -132,7 +132,7 @@ choose_runtime() {
 start_sysbox() {
 	log "Waiting for sysbox processes to startup..."
 	set --
-	if [ "$disable_idmapped_mount" = true ]; then
+	if [ "$disable_idmapped_mount" = true ] || ! sources_support_idmap; then
 		set -- --disable-idmapped-mount
 	fi
 	sysbox-mgr "$@" >>"$logdir/sysbox-mgr.log" 2>&1 &
@@ -142,15 +142,27 @@ start_sysbox() {
 	envbox-wait file /run/sysbox/sysmgr.sock --timeout 60
 }
 
-ensure_remap_user() {
-	if ! id coder >/dev/null 2>&1; then
-		useradd --system --no-create-home --shell /usr/sbin/nologin coder
-	fi
-	for f in /etc/subuid /etc/subgid; do
-		if ! grep -q '^coder:' "$f" 2>/dev/null; then
-			echo "coder:100000:65536" >>"$f"
-		fi
+# dockerd --userns-remap=coder maps the container onto coder's subordinate
+# IDs: the user and exactly 100000:65536 (the inner root envbox assumes).
+# True when every filesystem sysbox would idmap can be: the containers'
+# root filesystems under /var/lib/docker and each CODER_MOUNTS source.
+# Logs the first that cannot.
+sources_support_idmap() {
+	for path in /var/lib/docker $(envbox-mounts parse | cut -d' ' -f2); do
+		verdict=$(envbox-xid probe "$path" | sed -n 's/^idmap //p')
+		case $verdict in
+		yes*) ;;
+		*)
+			log "Idmapped mounts disabled for sysbox: $path: ${verdict#no }"
+			return 1
+			;;
+		esac
 	done
+}
+
+ensure_remap_user() {
+	remap=$(envbox-xid subid --user coder --start 100000 --count 65536)
+	debug "remap user: $(printf '%s' "$remap" | tr '\n' ',')"
 }
 
 # A pid file left by a dockerd that did not exit cleanly (the pod's
@@ -255,9 +267,27 @@ probe_image() {
 	log "Detected entrypoint user '$uid:$gid' with home directory \"$home\""
 }
 
+# Step 9. With runc nothing idmaps the binds for us: a source whose
+# filesystem can be mounted idmapped goes in through an idmapped mount under
+# $idmap_dir and keeps its on-disk owners; others are chowned to the shifted
+# IDs. envbox-mounts logs the choice per mount. (sysbox idmaps by itself.)
 prepare_mounts() {
+	set -- --uid "$uid" --gid "$gid" --home "$home" --offset 100000
+	if [ "$runtime" = runc ] && [ "$disable_idmapped_mount" != true ]; then
+		release_idmapped_mounts
+		set -- "$@" --idmap-dir "$idmap_dir"
+	fi
 	binds=$(envbox-mounts parse "/var/lib/coder/docker:/var/lib/docker,/var/lib/coder/containers:/var/lib/containers${CODER_MOUNTS:+,$CODER_MOUNTS}" |
-		envbox-mounts prepare --uid "$uid" --gid "$gid" --home "$home" --offset 100000)
+		envbox-mounts prepare "$@")
+}
+
+# The idmapped mounts of prepare_mounts (left by an earlier run too).
+release_idmapped_mounts() {
+	for m in "$idmap_dir"/*; do
+		[ -e "$m" ] || continue
+		umount -l "$m" 2>/dev/null || :
+		rmdir "$m" 2>/dev/null || rm -f "$m" 2>/dev/null || :
+	done
 }
 
 create_devices() {
@@ -277,7 +307,7 @@ create_devices() {
 make_device() {
 	rm -f "$1"
 	mknod -m 0666 "$1" c "$2" "$3"
-	chown 100000:100000 "$1"
+	envbox-xid shift --offset 100000 "$1"
 	devices="$devices
 device $1 $4"
 }
@@ -451,6 +481,7 @@ stop_everything() {
 	done
 	sysbox_fs_pid=""
 	sysbox_mgr_pid=""
+	release_idmapped_mounts
 }
 
 # wait_for_pid PID SECONDS: 0 when PID is gone within the time.
@@ -535,6 +566,7 @@ docker_main() {
 	sysbox_mgr_pid=""
 	sysbox_fs_pid=""
 	logdir=${ENVBOX_LOG_DIR:-/var/log/envbox}
+	idmap_dir=${ENVBOX_IDMAP_DIR:-/run/envbox/idmap}
 	trap on_exit EXIT
 	trap on_signal TERM INT
 

@@ -4,11 +4,14 @@
  * docs/envbox-mounts.md. */
 #include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "applet.h"
+#include "idmap.h"
 #include "json.h"
+#include "log.h"
 #include "mountinfo.h"
 #include "mounts.h"
 #include "prepare.h"
@@ -18,7 +21,7 @@ const char mounts_usage[] =
 	"Usage: envbox-mounts parse [--json] [VALUE]\n"
 	"       envbox-mounts mountinfo [--mountinfo FILE] [--json] PATH...\n"
 	"       envbox-mounts prepare --uid U --gid G --home DIR [--offset N]\n"
-	"                     [--mountinfo FILE] < BIND-LINES\n"
+	"                     [--mountinfo FILE] [--idmap-dir DIR] < BIND-LINES\n"
 	"\n"
 	"parse      Print one spec line per CODER_MOUNTS entry, in order:\n"
 	"               bind SRC DST ro|rw\n"
@@ -49,6 +52,14 @@ const char mounts_usage[] =
 	"               /root or /home/NAME, else N:N;\n"
 	"             - a socket, FIFO or device node: left as is, with a warning.\n"
 	"           Every line and source is checked before anything changes.\n"
+	"           With --idmap-dir, a source whose filesystem can be mounted\n"
+	"           idmapped (envbox-xid probe) is mounted so (on-disk IDs 0..65535\n"
+	"           seen as N..N+65535) at DIR/I, I its line's index, and its line\n"
+	"           names DIR/I instead. It gets the owner above less N (U:G or\n"
+	"           0:0) and 02755 only when its owner differs: a volume the user\n"
+	"           owns is left as it is. One owned at or past N (shifted before)\n"
+	"           is chowned as without the option, and so is one the kernel\n"
+	"           refuses. The choice is logged per source.\n"
 	"\n"
 	"Options:\n"
 	"  --json             (parse, mountinfo) print a JSON array of objects\n"
@@ -59,6 +70,7 @@ const char mounts_usage[] =
 	"  --uid U, --gid G   (prepare) the inner user's IDs, as in the image\n"
 	"  --home DIR         (prepare) the inner user's home directory\n"
 	"  --offset N         (prepare) host uid of the inner root (100000)\n"
+	"  --idmap-dir DIR    (prepare) idmapped mounts under DIR instead of chown\n"
 	"  -h, --help         print this help\n"
 	"\n"
 	"Exit codes: 0 done, 1 failed (mount table unreadable or malformed, no\n"
@@ -287,9 +299,120 @@ static void die_not_bind(size_t lineno, const struct spec *s)
 	    "(expected bind SRC DST ro|rw)", lineno, q.p);
 }
 
+/* What --idmap-dir decided for one step: on; the owner and mode the plan
+ * gave it (the fallback when the kernel refuses the mount after all); what
+ * its owner was, when it is changed for the inner user. */
+struct idmap_choice {
+	bool on, chmod, owner_set;
+	uint32_t uid, gid, was_uid, was_gid;
+};
+
+/* --idmap-dir, before prepare_apply. Through an idmapped mount the inner
+ * container sees on-disk IDs unshifted, so a source gets the owner the plan
+ * gives it less the offset (the user's home U:G, others 0:0), and only when
+ * it differs: a volume the user already owns is left as it is; a fresh,
+ * root-owned one is made the user's, as before but unshifted. A source
+ * owned at or past the offset was shifted before (chowned by an envbox
+ * without idmapped mounts): an idmap would shift it twice, so it is chowned
+ * as before. Private destinations and special files are the plan's. */
+static void choose_idmap(struct prepare_plan *plan, const struct mountinfo *mi,
+			 uint32_t offset, struct idmap_choice *c)
+{
+	struct idmap_kver k;
+	struct idmap_probe p;
+	struct stat st;
+	eb_err e;
+
+	if (idmap_kver_running(&k, &e)) {
+		warn("prepare: %s: mount sources are chowned", e.msg);
+		return;
+	}
+	for (size_t i = 0; i < plan->n; i++) {
+		struct prepare_step *s = &plan->v[i];
+		bool exists = !s->create_from;
+
+		if (prepare_private_dst(s->dst) || s->warning)
+			continue;
+		if (idmap_probe(s->path, mi, k, &p, &e)) {
+			log_msg(LOG_INFO, "Mount %s: chowned to %u:%u (%s)", s->src, s->uid,
+				s->gid, e.msg);
+			continue;
+		}
+		if (exists && stat(s->path, &st)) {
+			snprintf(p.why, sizeof p.why, "unable to stat it: %s", strerror(errno));
+			p.idmap = false;
+		} else if (p.idmap && exists && (st.st_uid >= offset || st.st_gid >= offset)) {
+			snprintf(p.why, sizeof p.why, "owned by %u:%u, shifted before",
+				 (unsigned)st.st_uid, (unsigned)st.st_gid);
+			p.idmap = false;
+		}
+		if (!p.idmap) {
+			log_msg(LOG_INFO, "Mount %s: chowned to %u:%u (no idmapped mount: %s)",
+				s->src, s->uid, s->gid, p.why);
+			idmap_probe_free(&p);
+			continue;
+		}
+		c[i] = (struct idmap_choice){ .on = true, .chmod = s->chmod, .uid = s->uid,
+					      .gid = s->gid };
+		s->uid -= offset;
+		s->gid -= offset;
+		if (exists) {
+			s->chown = st.st_uid != s->uid || st.st_gid != s->gid;
+			s->chmod = s->chmod && s->chown;
+			if (!s->chown)
+				s->remount = 0;
+			c[i].owner_set = s->chown;
+			c[i].was_uid = (uint32_t)st.st_uid;
+			c[i].was_gid = (uint32_t)st.st_gid;
+		}
+		idmap_probe_free(&p);
+	}
+}
+
+/* --idmap-dir, after prepare_apply: each chosen source is mounted idmapped
+ * at DIR/I and its bind line names that; one the kernel refuses after all
+ * is chowned as it would have been. */
+static void mount_idmapped(const struct prepare_plan *plan, struct spec *binds,
+			   const struct idmap_choice *c, const char *dir, uint32_t offset)
+{
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct prepare_step *s = &plan->v[i];
+		char *stage;
+		eb_err e, why;
+
+		if (!c[i].on)
+			continue;
+		stage = xasprintf("%s/%zu", dir, i);
+		if (idmap_mount(s->path, stage, offset, 65536, &e)) {
+			if (prepare_own(s->path, c[i].uid, c[i].gid, c[i].chmod ? 02755 : -1,
+					&why))
+				die("prepare: %s: %s (and no idmapped mount: %s)", s->src,
+				    why.msg, e.msg);
+			log_msg(LOG_INFO, "Mount %s: chowned to %u:%u (the idmapped mount "
+				"failed: %s)", s->src, c[i].uid, c[i].gid, e.msg);
+			free(stage);
+			continue;
+		}
+		if (s->create_from)
+			log_msg(LOG_INFO, "Mount %s: created owned by %u:%u, idmapped at %s",
+				s->src, s->uid, s->gid, stage);
+		else if (c[i].owner_set)
+			log_msg(LOG_INFO, "Mount %s: idmapped at %s, owner set to %u:%u "
+				"(was %u:%u)", s->src, stage, s->uid, s->gid, c[i].was_uid,
+				c[i].was_gid);
+		else
+			log_msg(LOG_INFO, "Mount %s: idmapped at %s, on-disk owners kept",
+				s->src, stage);
+		free(binds[i].src);
+		binds[i].src = stage;
+	}
+}
+
 static int cmd_prepare(int argc, char **argv)
 {
 	const char *file = NULL, *home = NULL, *uid_s = NULL, *gid_s = NULL, *v;
+	const char *idmap_dir = NULL;
+	struct idmap_choice *choice;
 	struct prepare_opts o = { .offset = PREPARE_OFFSET };
 	struct spec *binds = NULL;
 	size_t n = 0, lineno = 0;
@@ -311,6 +434,8 @@ static int cmd_prepare(int argc, char **argv)
 			home = v;
 		else if ((v = opt_value(argc, argv, &i, "--mountinfo")))
 			file = v;
+		else if ((v = opt_value(argc, argv, &i, "--idmap-dir")))
+			idmap_dir = v;
 		else if (argv[i][0] == '-')
 			usage_error("prepare: unknown option '%s'", argv[i]);
 		else
@@ -323,6 +448,8 @@ static int cmd_prepare(int argc, char **argv)
 		usage_error("prepare: --home \"%s\" is not an absolute path", home);
 	if (file && !*file)
 		usage_error("prepare: --mountinfo needs a file name");
+	if (idmap_dir && idmap_dir[0] != '/')
+		usage_error("prepare: --idmap-dir \"%s\" is not an absolute path", idmap_dir);
 	/* A shift past the ID space is a mistake in the arguments, found
 	 * here whether or not a home mount needs it. */
 	if (prepare_shift("--uid", o.uid, o.offset, &shifted, &e) ||
@@ -348,13 +475,24 @@ static int cmd_prepare(int argc, char **argv)
 		die("prepare: %s", e.msg);
 	if (prepare_plan(&plan, &o, binds, n, &mi, &e))
 		die("prepare: %s", e.msg);
+	choice = xcalloc(n ? n : 1, sizeof *choice);
+	if (idmap_dir)
+		choose_idmap(&plan, &mi, o.offset, choice);
 	for (size_t i = 0; i < plan.n; i++)
 		if (plan.v[i].warning)
 			warn("prepare: %s: %s: owner and mode left as they are",
 			     plan.v[i].src, plan.v[i].warning);
 	if (prepare_apply(&plan, &e))
 		die("prepare: %s", e.msg);
+	if (idmap_dir) {
+		mount_idmapped(&plan, binds, choice, idmap_dir, o.offset);
+		buf_reset(&out);
+		for (size_t i = 0; i < n; i++)
+			if (spec_write_bind(&out, binds[i].src, binds[i].dst, binds[i].ro, &e))
+				die("prepare: %s", e.msg);
+	}
 	put(&out);
+	free(choice);
 
 	prepare_plan_free(&plan);
 	mountinfo_free(&mi);

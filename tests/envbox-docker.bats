@@ -150,16 +150,19 @@ PY
 	assert_output '["host.docker.internal:host-gateway"]'
 }
 
-@test "step 9: mounts, their ownership (shifted) and ro-ness" {
-	# The user's home: uid/gid + 100000, mode 2755.
+@test "step 9: mounts, their ownership (idmapped with runc) and ro-ness" {
+	# With runc the sources (ext4 here) go in through idmapped mounts, so
+	# they are owned as the inner container sees them, unshifted. The
+	# user's home, made by root: the user's, mode 2755.
 	run stat -c '%u:%g %a' "$SRC/home"
-	assert_output "101000:101000 2755"
-	# Anything else: the inner root.
+	assert_output "1000:1000 2755"
+	grep -q "Mount $SRC/home: idmapped at $EB_DIR/idmap/[0-9]*, owner set to 1000:1000 (was 0:0)" "$EB_OUT"
+	# Anything else: the inner root's, which root-owned already is.
 	run stat -c '%u:%g %a' "$SRC/data"
-	assert_output "100000:100000 2755"
+	assert_output "0:0 755"
 	# A source whose own path is /home/NAME counts as a home.
 	run stat -c '%u:%g' "$(ls -d /home/envbox-t*)"
-	assert_output "101000:101000"
+	assert_output "1000:1000"
 	# Inside: the user owns its home and can write it; :ro stays read-only.
 	run inner stat -c '%u:%g' /home/coder
 	assert_output "1000:1000"

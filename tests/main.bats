@@ -52,14 +52,6 @@ APPLETS="envbox-docker envbox-gpu-scan envbox-mounts envbox-auth envbox-wait env
 	assert_output --partial "envbox-wait"
 }
 
-@test "applets not built yet say so and exit 1, without pretending" {
-	for a in envbox-xid; do
-		run "$a" anything
-		assert_failure 1
-		assert_output "$a: not implemented yet"
-	done
-}
-
 @test "the entrypoint: --help, unknown command, applet pass-through" {
 	run envbox --help
 	assert_success

@@ -31,7 +31,7 @@ envbox_start() {
 	# A keeper subshell records envbox's exit status, so tests other than the
 	# one that started it (setup_file's children are not theirs) can read it.
 	(
-		env ENVBOX_LOG_DIR="$EB_DIR/log" \
+		env ENVBOX_LOG_DIR="$EB_DIR/log" ENVBOX_IDMAP_DIR="$EB_DIR/idmap" \
 			ENVBOX_DATA_ROOT="$EB_DIR/data" ENVBOX_NO_SPACE_DATA_ROOT="$EB_DIR/data.bak" \
 			ENVBOX_DOCKERD_ARGS="--exec-root=$EB_DIR/exec --pidfile=$EB_DIR/docker.pid --host=unix://$EB_DIR/d.sock ${EB_DOCKERD_EXTRA:-}" \
 			"$@" envbox docker 2>"$EB_OUT" >"$EB_DIR/stdout" &
