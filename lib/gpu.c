@@ -321,31 +321,8 @@ char *gpu_remap(const char *path, const char *from, const char *to)
 char *gpu_path_clean(const char *path, const char *cwd)
 {
 	char *in = path[0] == '/' || !cwd ? xstrdup(path) : xasprintf("%s/%s", cwd, path);
-	char *out = xmalloc(strlen(in) + 2);
-	size_t o = 0;
+	char *out = path_clean(in);
 
-	for (char *c = in; *c;) {
-		size_t n = strcspn(c, "/");
-
-		if (n == 0 || (n == 1 && c[0] == '.')) {
-			/* nothing */
-		} else if (n == 2 && c[0] == '.' && c[1] == '.') {
-			while (o > 0 && out[o - 1] != '/')
-				o--;
-			if (o > 0)
-				o--;
-		} else {
-			out[o++] = '/';
-			memcpy(out + o, c, n);
-			o += n;
-		}
-		c += n;
-		while (*c == '/')
-			c++;
-	}
-	if (o == 0)
-		out[o++] = '/';
-	out[o] = 0;
 	free(in);
 	return out;
 }

@@ -382,31 +382,7 @@ done:
 
 char *image_path_clean(const char *path)
 {
-	buf b = { 0 };
-
-	buf_addc(&b, '/');
-	while (*path) {
-		size_t n;
-
-		path += strspn(path, "/");
-		n = strcspn(path, "/");
-		if (n == 0 || (n == 1 && path[0] == '.')) {
-			/* nothing */
-		} else if (n == 2 && path[0] == '.' && path[1] == '.') {
-			/* Back to the previous '/', never above the root. */
-			while (b.len > 1 && b.p[b.len - 1] != '/')
-				b.len--;
-			if (b.len > 1)
-				b.len--;
-			b.p[b.len] = 0;
-		} else {
-			if (b.len > 1)
-				buf_addc(&b, '/');
-			buf_add(&b, path, n);
-		}
-		path += n;
-	}
-	return buf_steal(&b);
+	return path_clean(path);
 }
 
 char *image_link_target(const char *path, const char *target)

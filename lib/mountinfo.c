@@ -314,40 +314,6 @@ bool mountinfo_has_opt(const char *opts, const char *name)
 	}
 }
 
-/* Folds "//", "/./", "/../" and a trailing "/" of an absolute path. ".."
- * above the root stays at the root, as the kernel does. */
-static char *clean(const char *path)
-{
-	char *out = xmalloc(strlen(path) + 2);
-	size_t o = 0, n;
-	const char *p = path, *sl;
-
-	while (*p) {
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		sl = strchr(p, '/');
-		n = sl ? (size_t)(sl - p) : strlen(p);
-		if (n == 1 && p[0] == '.') {
-			/* nothing */
-		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
-			while (o > 0 && out[o - 1] != '/')
-				o--;
-			if (o > 0)
-				o--;
-		} else {
-			out[o++] = '/';
-			memcpy(out + o, p, n);
-			o += n;
-		}
-		p += n;
-	}
-	if (o == 0)
-		out[o++] = '/';
-	out[o] = 0;
-	return out;
-}
 
 /* Whether target (a clean absolute path) is path or one of its parents. */
 static bool holds(const char *target, const char *path)
@@ -368,9 +334,9 @@ const struct mountinfo_entry *mountinfo_find(const struct mountinfo *mi,
 
 	if (path[0] != '/')
 		return NULL;
-	p = clean(path);
+	p = path_clean(path);
 	for (size_t i = 0; i < mi->n; i++) {
-		t = clean(mi->v[i].target);
+		t = path_clean(mi->v[i].target);
 		if (holds(t, p) && (!best || strlen(t) >= best_len)) {
 			best = &mi->v[i];
 			best_len = strlen(t);

@@ -161,6 +161,35 @@ bool str_ends(const char *s, const char *suffix)
 	return ls >= lx && memcmp(s + ls - lx, suffix, lx) == 0;
 }
 
+char *path_clean(const char *path)
+{
+	buf b = { 0 };
+
+	buf_addc(&b, '/');
+	while (*path) {
+		size_t n;
+
+		path += strspn(path, "/");
+		n = strcspn(path, "/");
+		if (n == 0 || (n == 1 && path[0] == '.')) {
+			/* nothing */
+		} else if (n == 2 && path[0] == '.' && path[1] == '.') {
+			/* Back to the previous '/', never above the root. */
+			while (b.len > 1 && b.p[b.len - 1] != '/')
+				b.len--;
+			if (b.len > 1)
+				b.len--;
+			b.p[b.len] = 0;
+		} else {
+			if (b.len > 1)
+				buf_addc(&b, '/');
+			buf_add(&b, path, n);
+		}
+		path += n;
+	}
+	return buf_steal(&b);
+}
+
 int read_file(const char *path, size_t max, buf *out, eb_err *e)
 {
 	char chunk[8192];

@@ -40,6 +40,11 @@ char *buf_steal(buf *b);
 bool str_starts(const char *s, const char *prefix);
 bool str_ends(const char *s, const char *suffix);
 
+/* Folds "//", "/./", "/../" and a trailing "/" lexically (no symlinks are
+ * read): an absolute path, a relative one taken from "/". ".." above the
+ * root stays at the root, as the kernel does. Returns a malloc'd string. */
+char *path_clean(const char *path);
+
 /* Reads a whole file (at most max bytes) into *out; -1 with e filled. */
 int read_file(const char *path, size_t max, buf *out, eb_err *e);
 
