@@ -23,12 +23,19 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BIN     := $(BUILD)/envbox-bin
 
-.PHONY: all deps install uninstall test unit bats check sanitize fuzz lint clean demo bench
-all: $(BIN)
+.PHONY: all deps install uninstall test unit bats check sanitize fuzz lint clean demo bench image test-image
+MAN1    := $(patsubst %,$(BUILD)/man/%.1,envbox $(APPLETS))
+
+all: $(BIN) $(MAN1)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# Man pages, generated from docs/ (scripts/md2man: plain troff).
+$(BUILD)/man/%.1: docs/%.md scripts/md2man
+	@mkdir -p $(dir $@)
+	scripts/md2man $< >$@
 
 $(BUILD)/lib/libenvbox.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
@@ -41,7 +48,9 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/lib/libenvbox.a
 
 # The binary is installed as libexec-free "envbox-bin"; every applet is a link
 # to it, and "envbox" is the sh entrypoint that chains them.
-install: $(BIN)
+instMAN1    := $(patsubst %,$(BUILD)/man/%.1,envbox $(APPLETS))
+
+all: $(BIN) $(MAN1)
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/envbox-bin
 	install -m 0755 applets/envbox.sh $(DESTDIR)$(PREFIX)/bin/envbox
@@ -50,6 +59,7 @@ install: $(BIN)
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/envbox $(DESTDIR)$(PREFIX)/bin/envbox-bin
 	for a in $(APPLETS); do rm -f $(DESTDIR)$(PREFIX)/bin/$$a; done
+	for p in envbox $(APPLETS); do rm -f $(DESTDIR)$(PREFIX)/share/man/man1/$$p.1; done
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
@@ -69,15 +79,27 @@ deps:
 # tests and every bats suite once, against ASan+UBSan builds of the applets
 # (the suites' real daemons dominate their time, so one pass, sanitized);
 # then the gcc build's own suites: its install, and valgrind's memcheck over
-# the applets' short runs.
+# the applets' short runs; last the slow image suite.
 test: deps
 	$(MAKE) unit
 	$(MAKE) sanitize
 	$(MAKE) bats SUITES="tests/main.bats tests/valgrind.bats tests/docs.bats"
+	$(MAKE) test-image
 
 # ASan+UBSan: the unit tests and the bats suites, in a separate build dir.
+# (The image suite builds its own envbox in docker: it runs in test-image.)
 sanitize check:
-	ASAN_OPTIONS=exitcode=99:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(MAKE) BUILD=build-san SAN=1 CC=clang unit bats
+	ENVBOX_SKIP_SLOW=1 ASAN_OPTIONS=exitcode=99:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(MAKE) BUILD=build-san SAN=1 CC=clang unit bats
+
+# The envbox image (Dockerfile); BASE_IMAGE as in its FROM.
+BASE_IMAGE ?= debian:bookworm-slim
+image:
+	docker build -t envbox:latest --build-arg BASE_IMAGE=$(BASE_IMAGE) .
+
+# The slow suite: the image built and the README's one-liners run for real.
+test-image: $(BIN)
+	$(MAKE) install DESTDIR= PREFIX=$(abspath $(BUILD))/root
+	ENVBOX_PREFIX=$(abspath $(BUILD))/root ENVBOX_BUILD=$(BUILD) bats tests/image.bats
 
 # libFuzzer: every tests/fuzz/fuzz_*.c for FUZZ_TIME seconds each, FUZZ_JOBS
 # at a time, seeded from tests/fuzz/corpus/NAME (new inputs go to a scratch
