@@ -37,7 +37,7 @@ cleanup() {
 		kill "$registry_pid" 2>/dev/null || :
 		wait "$registry_pid" 2>/dev/null || :
 	fi
-	ip link del docker0 2>/dev/null || :
+	pgrep -f 'envbox docker' >/dev/null || ip link del docker0 2>/dev/null || :
 	rm -rf "$work"
 }
 
