@@ -125,6 +125,13 @@ demo: deps
 	$(MAKE) install DESTDIR= PREFIX=$(abspath $(BUILD))/root
 	ENVBOX_PREFIX=$(abspath $(BUILD))/root scripts/demo.sh
 
+# Benchmarks (bench/README.md); not part of `make test`. Needs root and a
+# free docker0.
+BENCH_RUNS ?= 7
+bench: deps $(BIN)
+	$(MAKE) install DESTDIR= PREFIX=$(abspath $(BUILD))/root
+	ENVBOX_PREFIX=$(abspath $(BUILD))/root bench/run.sh $(BENCH_RUNS)
+
 lint:
 	shellcheck -s sh applets/envbox.sh .ci/run
 	$(MAKE) BUILD=build-clang CC=clang all
