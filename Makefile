@@ -48,10 +48,9 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/lib/libenvbox.a
 
 # The binary is installed as libexec-free "envbox-bin"; every applet is a link
 # to it, and "envbox" is the sh entrypoint that chains them.
-instMAN1    := $(patsubst %,$(BUILD)/man/%.1,envbox $(APPLETS))
-
-all: $(BIN) $(MAN1)
-	install -d $(DESTDIR)$(PREFIX)/bin
+install: $(BIN) $(MAN1)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/envbox-bin
 	install -m 0755 applets/envbox.sh $(DESTDIR)$(PREFIX)/bin/envbox
 	for a in $(APPLETS); do ln -sf envbox-bin $(DESTDIR)$(PREFIX)/bin/$$a; done
