@@ -115,6 +115,8 @@ build-fuzz/lib/%.o: lib/%.c
 	clang $(WARN) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
 	clang $(WARN) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(LDLIBS)
+# The lib objects are kept between runs, not removed as intermediates.
+.SECONDARY: $(FUZZ_LIB)
 fuzz: $(FUZZ_BIN)
 	@printf '%s\n' $(FUZZ_BIN) | xargs -P $(FUZZ_JOBS) -I{} sh -c 'tests/fuzz/run.sh {} $(FUZZ_TIME)'
 
