@@ -45,6 +45,11 @@ envbox_start() {
 	export EB_PID
 	for ((i = 0; i < EB_READY_S * 10; i++)); do
 		if grep -q 'Envbox startup complete!' "$EB_OUT"; then
+			# The build log's done entry follows at once: let it land.
+			for ((i = 0; i < 50; i++)); do
+				grep -qE '"type":"done"|Z done$' "$EB_OUT" && break
+				sleep 0.1
+			done
 			return 0
 		fi
 		if ! kill -0 "$EB_PID" 2>/dev/null; then
