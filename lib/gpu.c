@@ -348,11 +348,9 @@ static void warnf(const struct gpu_opts *o, const char *fmt, ...)
 	if (!o->warn)
 		return;
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (msg)
-		o->warn(o->warn_ctx, msg);
+	o->warn(o->warn_ctx, msg);
 	free(msg);
 }
 

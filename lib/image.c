@@ -148,13 +148,10 @@ static void say(const struct image_pull_opts *o, enum log_type t,
 	if (!o->log)
 		return;
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (msg) {
-		image_mask_secrets(msg, strlen(msg) + 1, o->auth);
-		o->log(o->log_arg, t, msg);
-	}
+	image_mask_secrets(msg, strlen(msg) + 1, o->auth);
+	o->log(o->log_arg, t, msg);
 	free(msg);
 }
 
@@ -573,11 +570,9 @@ static void warn_to(const struct image_probe_opts *o, const char *fmt, ...)
 	if (!o->log)
 		return;
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (msg)
-		o->log(o->log_arg, LOG_INFO, msg);
+	o->log(o->log_arg, LOG_INFO, msg);
 	free(msg);
 }
 

@@ -116,9 +116,8 @@ void log_msg(enum log_type t, const char *fmt, ...)
 	char *msg;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	log_write(stderr, t, msg ? msg : fmt);
+	log_write(stderr, t, msg);
 	free(msg);
 }
