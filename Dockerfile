@@ -16,7 +16,7 @@ FROM ${BASE_IMAGE} AS build
 RUN apt-get update \
 	&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		gcc libc6-dev make pkg-config \
-		libcurl4-openssl-dev libblkid-dev libmount-dev libjsmn-dev \
+		libcurl4-openssl-dev libblkid-dev libjsmn-dev \
 	&& rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
@@ -39,7 +39,7 @@ RUN mkdir /debs \
 # ---- the image --------------------------------------------------------------
 FROM ${BASE_IMAGE}
 # docker.io brings dockerd, containerd, runc and iptables; fuse3 for
-# CODER_ADD_FUSE; libcurl4 (libblkid1 and libmount1 are in every Debian) for
+# CODER_ADD_FUSE; libcurl4 (libblkid1 is in every Debian) for
 # envbox itself. envbox-xid tells filesystems apart through libblkid and
 # needs no mkfs tools: xfsprogs would bring python3 and libicu (60 MB).
 # No documentation or translations (as in debian:bookworm-slim), no
@@ -50,7 +50,7 @@ RUN printf '%s\n' 'path-exclude /usr/share/doc/*' 'path-include /usr/share/doc/*
 	&& apt-get update \
 	&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		docker.io ca-certificates iproute2 util-linux e2fsprogs fuse3 \
-		libcurl4 libblkid1 libmount1 \
+		libcurl4 libblkid1 \
 	&& rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb /var/log/apt /var/log/dpkg.log
 # The user dockerd --userns-remap=coder maps the workspace to: its root is
 # host uid 100000. envbox would add these at start; the image has them.

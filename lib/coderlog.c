@@ -2,7 +2,7 @@
  * codersdk/agentsdk PatchLogs). */
 #include "coderlog.h"
 
-#include <curl/curl.h>
+#include "curlload.h"
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>

@@ -2,7 +2,7 @@
  * https://docs.docker.com/engine/api/v1.41/ */
 #include "docker.h"
 
-#include <curl/curl.h>
+#include "curlload.h"
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>

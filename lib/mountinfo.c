@@ -1,6 +1,6 @@
 /* mountinfo: read a mount table and find the mount holding a path.
  *
- * Hand-parsed on purpose, though libmount is linked: its table parser (2.38)
+ * Hand-parsed on purpose rather than with libmount: its table parser (2.38)
  * guesses the format from the first line and reads a malformed mountinfo as
  * fstab, skips bad lines silently unless an error callback is set, replaces
  * a /dev/root source with a device it looks up on the running system (wrong

@@ -71,3 +71,17 @@ APPLETS="envbox-docker envbox-gpu-scan envbox-mounts envbox-auth envbox-wait env
 	run shellcheck -s sh "$ENVBOX_PREFIX/bin/envbox"
 	assert_success
 }
+
+@test "libcurl is loaded only by calls that speak HTTP" {
+	# Not linked: calls without HTTP never open it, and need not have it.
+	! ldd "$(command -v envbox-bin)" | grep -q libcurl
+	export ENVBOX_LIBCURL=/nonexistent/libcurl.so.4
+	run envbox-docker log info "no HTTP here"
+	assert_success
+	run envbox-mounts parse "/tmp:/x"
+	assert_success
+	# An HTTP call that cannot load it says so on one line, exit 1.
+	run --separate-stderr envbox-docker api GET /version
+	assert_failure 1
+	[ "$stderr" = "envbox-docker: cannot load /nonexistent/libcurl.so.4: /nonexistent/libcurl.so.4: cannot open shared object file: No such file or directory" ]
+}
