@@ -242,10 +242,17 @@ struct xfer {
 	buf *out;          /* keep the body here, or */
 	docker_data_fn fn; /* hand it over piece by piece */
 	void *arg;
+	size_t max;        /* out: 0 no limit, else more is an error */
 	long status;
 	buf errbody;       /* a non-2xx answer's body, bounded */
 	eb_err *e;
-	bool fn_failed;    /* fn returned -1 and filled e */
+	bool fn_failed;    /* fn returned -1 (or out outgrew max) and filled e */
+	const char *want;  /* a response header to keep, by name */
+	char *got;         /* its value */
+	/* Set up by prepare, released by finish: */
+	struct curl_slist *h;
+	char *url, *ctype;
+	char *curlerr;
 };
 
 static size_t on_body(char *p, size_t size, size_t nmemb, void *userdata)
@@ -264,10 +271,36 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *userdata)
 		return n;
 	}
 	if (x->out) {
+		if (x->max && x->out->len + n > x->max) {
+			eb_errf(x->e, "the answer is larger than %zu bytes", x->max);
+			x->fn_failed = true;
+			return 0;
+		}
 		buf_add(x->out, p, n);
 	} else if (x->fn && x->fn(p, n, x->arg, x->e) < 0) {
 		x->fn_failed = true;
 		return 0; /* anything but n aborts the transfer */
+	}
+	return n;
+}
+
+/* Keeps the value of the header x->want, if the answer has it (the last
+ * answer's: curl calls this for each response head it reads). */
+static size_t on_header(char *p, size_t size, size_t nmemb, void *userdata)
+{
+	struct xfer *x = userdata;
+	size_t n = size * nmemb, k = strlen(x->want);
+
+	if (n > k && !strncasecmp(p, x->want, k) && p[k] == ':') {
+		const char *v = p + k + 1, *end = p + n;
+
+		while (v < end && (*v == ' ' || *v == '\t'))
+			v++;
+		while (end > v && (end[-1] == '\r' || end[-1] == '\n' ||
+				   end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		free(x->got);
+		x->got = xstrndup(v, (size_t)(end - v));
 	}
 	return n;
 }
@@ -295,14 +328,12 @@ static struct curl_slist *add_header(struct curl_slist *h, const char *line)
 	return n;
 }
 
-static int perform(docker *d, const docker_req *r, struct xfer *x, long *status,
-		   eb_err *e)
+/* Sets handle c up for request r; x gets what comes back. curlerr is
+ * CURL_ERROR_SIZE bytes. */
+static int prepare(docker *d, CURL *c, char *curlerr, const docker_req *r,
+		   struct xfer *x, eb_err *e)
 {
-	CURL *c = d->curl;
 	struct curl_slist *h = NULL;
-	char *url, *ctype = NULL;
-	CURLcode rc;
-	int ret = -1;
 
 	if (!r->path || r->path[0] != '/') {
 		eb_errf(e, "%s %s: the path must start with /", r->method,
@@ -311,19 +342,22 @@ static int perform(docker *d, const docker_req *r, struct xfer *x, long *status,
 	}
 	x->c = c;
 	x->e = e;
-	if (status)
-		*status = 0;
-	url = url_of(d, r);
+	x->curlerr = curlerr;
+	x->url = url_of(d, r);
 	curl_easy_reset(c);
-	d->curlerr[0] = 0;
+	curlerr[0] = 0;
 	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, d->sock);
-	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_URL, x->url);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, d->curlerr);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curlerr);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, d->connect_timeout_ms);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, d->timeout_ms);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
+	if (x->want) {
+		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
+	}
 
 	if (method_is(r, "HEAD"))
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
@@ -333,9 +367,9 @@ static int perform(docker *d, const docker_req *r, struct xfer *x, long *status,
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, r->body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
 				 (curl_off_t)r->body_len);
-		ctype = xasprintf("Content-Type: %s", r->content_type ?
-				  r->content_type : "application/json");
-		h = add_header(h, ctype);
+		x->ctype = xasprintf("Content-Type: %s", r->content_type ?
+				     r->content_type : "application/json");
+		h = add_header(h, x->ctype);
 	} else if (method_is(r, "POST") || method_is(r, "PUT")) {
 		/* An empty body still needs its "Content-Length: 0". */
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
@@ -346,8 +380,17 @@ static int perform(docker *d, const docker_req *r, struct xfer *x, long *status,
 	for (const char *const *p = r->headers; p && *p; p++)
 		h = add_header(h, *p);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	x->h = h;
+	return 0;
+}
 
-	rc = curl_easy_perform(c);
+/* The transfer of x ended with rc: 0 for a 2xx answer, else -1 with e. */
+static int finish(docker *d, const docker_req *r, struct xfer *x, CURLcode rc,
+		  long *status, eb_err *e)
+{
+	CURL *c = x->c;
+	int ret = -1;
+
 	if (!x->status)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &x->status);
 	if (status)
@@ -355,7 +398,7 @@ static int perform(docker *d, const docker_req *r, struct xfer *x, long *status,
 	if (x->fn_failed)
 		goto out; /* e says why */
 	if (rc != CURLE_OK) {
-		conn_error(c, d->sock, d->curlerr, r->method, r->path, rc, e);
+		conn_error(c, d->sock, x->curlerr, r->method, r->path, rc, e);
 		goto out;
 	}
 	if (x->status < 200 || x->status > 299) {
@@ -367,11 +410,23 @@ static int perform(docker *d, const docker_req *r, struct xfer *x, long *status,
 out:
 	/* Options point at these; drop them so the handle holds nothing stale. */
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(h);
-	free(ctype);
-	free(url);
+	curl_slist_free_all(x->h);
+	free(x->ctype);
+	free(x->url);
+	x->h = NULL;
+	x->ctype = x->url = NULL;
 	buf_free(&x->errbody);
 	return ret;
+}
+
+static int perform(docker *d, const docker_req *r, struct xfer *x, long *status,
+		   eb_err *e)
+{
+	if (status)
+		*status = 0;
+	if (prepare(d, d->curl, d->curlerr, r, x, e) < 0)
+		return -1;
+	return finish(d, r, x, curl_easy_perform(d->curl), status, e);
 }
 
 int docker_request(docker *d, const docker_req *r, long *status, buf *out,
@@ -464,6 +519,98 @@ int docker_ping(docker *d, eb_err *e)
 	}
 	buf_free(&out);
 	return ret;
+}
+
+/* --- several at once ------------------------------------------------------ */
+
+struct slot {
+	CURL *c;
+	struct xfer x;
+	char curlerr[CURL_ERROR_SIZE];
+	bool running;
+};
+
+int docker_batch(docker *d, docker_call *calls, size_t n, eb_err *e)
+{
+	struct slot *s = xcalloc(n ? n : 1, sizeof *s);
+	CURLM *m = curl_multi_init();
+	CURLMcode mc = CURLM_OK;
+	int running = 0, ret = -1;
+
+	if (!m) {
+		eb_errf(e, "unable to start libcurl's multi interface");
+		free(s);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		docker_call *k = &calls[i];
+
+		k->status = 0;
+		k->rc = -1;
+		free(k->header_value);
+		k->header_value = NULL;
+		buf_reset(&k->out);
+		s[i].x = (struct xfer){ .out = &k->out, .max = k->max,
+					.want = k->header };
+		if (!(s[i].c = curl_easy_init())) {
+			eb_errf(e, "unable to start libcurl");
+			goto out;
+		}
+		if (prepare(d, s[i].c, s[i].curlerr, &k->req, &s[i].x, &k->err) < 0)
+			continue; /* k->err says why */
+		curl_easy_setopt(s[i].c, CURLOPT_PRIVATE, &s[i]);
+		if ((mc = curl_multi_add_handle(m, s[i].c)) != CURLM_OK)
+			goto multi_failed;
+		s[i].running = true;
+	}
+	do {
+		CURLMsg *msg;
+		int left;
+
+		if ((mc = curl_multi_perform(m, &running)) != CURLM_OK)
+			goto multi_failed;
+		while ((msg = curl_multi_info_read(m, &left))) {
+			struct slot *sl = NULL;
+
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &sl);
+			sl->running = false;
+			curl_multi_remove_handle(m, sl->c);
+			docker_call *k = &calls[sl - s];
+			k->rc = finish(d, &k->req, &sl->x, msg->data.result,
+				       &k->status, &k->err);
+			k->header_value = sl->x.got;
+			sl->x.got = NULL;
+		}
+		if (running && (mc = curl_multi_poll(m, NULL, 0, 1000, NULL)) != CURLM_OK)
+			goto multi_failed;
+	} while (running);
+	ret = 0;
+	goto out;
+multi_failed:
+	eb_errf(e, "libcurl: %s", curl_multi_strerror(mc));
+out:
+	for (size_t i = 0; i < n; i++) {
+		if (s[i].running) {
+			curl_multi_remove_handle(m, s[i].c);
+			finish(d, &calls[i].req, &s[i].x, CURLE_ABORTED_BY_CALLBACK,
+			       NULL, &calls[i].err);
+		}
+		free(s[i].x.got);
+		if (s[i].c)
+			curl_easy_cleanup(s[i].c);
+	}
+	curl_multi_cleanup(m);
+	free(s);
+	return ret;
+}
+
+void docker_call_free(docker_call *k)
+{
+	buf_free(&k->out);
+	free(k->header_value);
+	k->header_value = NULL;
 }
 
 /* --- hijacked connections -------------------------------------------------- */

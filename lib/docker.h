@@ -68,6 +68,25 @@ int docker_stream(docker *d, const docker_req *r, docker_data_fn fn, void *arg,
 int docker_stream_lines(docker *d, const docker_req *r, docker_data_fn fn,
 			void *arg, eb_err *e);
 
+/* Several requests at once, each on a connection of its own, for answers
+ * that do not wait on one another (the probe's reads). Fill req (and header,
+ * max) of each; docker_batch fills the rest. -1 (with e) only when the batch
+ * could not run at all; each call's own outcome is its rc and err, as
+ * docker_request's. Free each with docker_call_free. */
+typedef struct {
+	docker_req req;
+	const char *header;  /* keep this response header's value, or NULL */
+	size_t max;          /* a 2xx body longer than this fails; 0: no limit */
+	long status;         /* the HTTP status, 0 when none came */
+	buf out;             /* a 2xx answer's body */
+	char *header_value;  /* NULL when the answer had no such header */
+	int rc;              /* 0: a 2xx answer; -1: err says what failed */
+	eb_err err;
+} docker_call;
+
+int docker_batch(docker *d, docker_call *calls, size_t n, eb_err *e);
+void docker_call_free(docker_call *k);
+
 /* GET /_ping answered "OK": 0; else -1 with why. */
 int docker_ping(docker *d, eb_err *e);
 

@@ -424,10 +424,25 @@ static int collect(const char *p, size_t n, void *arg, eb_err *e)
 	return 0;
 }
 
+/* What the fast path learned of one path (see prefetch). */
+struct known {
+	const char *path;  /* as asked */
+	bool want_data;
+	int rc;            /* as lookup's: 1 regular file, 0 not (why), -1 unknown */
+	bool has_data;     /* data holds the file's bytes */
+	buf data;
+	eb_err why;
+	/* while resolving: */
+	char *at;          /* the path reached */
+	int hops;
+};
+
 struct probe {
 	docker *d;
 	const struct image_probe_opts *o;
 	char *id;
+	struct known known[4];
+	size_t nknown;
 };
 
 static bool stopped(const struct probe *pr, eb_err *e)
@@ -447,10 +462,24 @@ static bool stopped(const struct probe *pr, eb_err *e)
 static int lookup(struct probe *pr, const char *path, bool want_data, buf *data,
 		  eb_err *why, eb_err *e)
 {
-	tar_entry *ent = xmalloc(sizeof *ent);
-	char *cur = image_path_clean(path);
+	tar_entry *ent;
+	char *cur;
 	int ret = -1;
 
+	for (size_t i = 0; i < pr->nknown; i++) {
+		struct known *k = &pr->known[i];
+
+		if (strcmp(k->path, path) || k->rc < 0 ||
+		    (k->rc == 1 && want_data && !k->has_data))
+			continue;
+		buf_reset(data);
+		if (k->rc == 1 && want_data)
+			buf_add(data, k->data.p, k->data.len);
+		*why = k->why;
+		return k->rc;
+	}
+	ent = xmalloc(sizeof *ent);
+	cur = image_path_clean(path);
 	for (int hops = 0;; hops++) {
 		char *q = docker_query_escape(cur);
 		char *p = xasprintf("/containers/%s/archive?path=%s", pr->id, q);
@@ -475,9 +504,21 @@ static int lookup(struct probe *pr, const char *path, bool want_data, buf *data,
 		}
 		/* HEAD first: a 404 there is "absent", not an error. */
 		if (docker_request(pr->d, &head, &status, NULL, e) < 0) {
-			free(p);
-			if (status != 404)
+			if (status != 404) {
+				/* A HEAD's error has no message: the GET's
+				 * says what it is (a link loop dockerd will
+				 * not resolve, or a real failure). */
+				buf_reset(data);
+				if (docker_request(pr->d, &get, &status, data, e) == 0)
+					eb_errf(e, "HEAD %s: failed (HTTP 500) where GET succeeded", p);
+				else if (strstr(e->msg, "too many links")) {
+					eb_errf(why, "too many levels of symbolic links");
+					ret = 0;
+				}
+				free(p);
 				goto out;
+			}
+			free(p);
 			if (hops)
 				eb_errf(why, "a symbolic link to %s, which does not exist",
 					cur);
@@ -557,6 +598,231 @@ out:
 	free(cur);
 	free(ent);
 	return ret;
+}
+
+/* --- probe, the fast path ---------------------------------------------------
+ *
+ * lookup() above reads a path with HEAD then GET, link by link; each GET
+ * has dockerd start a helper process (its chrooted tar), ~80 ms here. The
+ * fast path asks less, and all at once: a HEAD answers with the path's
+ * stat in X-Docker-Container-Path-Stat (base64 JSON: its Go FileMode, and
+ * for a symbolic link the target fully resolved inside the container), so
+ * the four paths are stat'ed concurrently, links resolved with one more
+ * round of HEADs, and then only the files whose bytes are needed (passwd
+ * and the os-release that will be used) are read, concurrently. Anything
+ * it cannot tell (a daemon without the header, a link loop dockerd refuses
+ * to resolve, an odd archive) is left to lookup(). */
+
+/* Go's os.FileMode type bits. */
+#define GO_MODE_DIR (1ULL << 31)
+#define GO_MODE_SYMLINK (1ULL << 27)
+#define GO_MODE_TYPE ((1ULL << 31) | (1ULL << 27) | (1ULL << 26) | \
+		      (1ULL << 25) | (1ULL << 24) | (1ULL << 21) | (1ULL << 19))
+#define PATH_STAT_HEADER "X-Docker-Container-Path-Stat"
+
+/* The header's mode and link target; -1 when it cannot be read. */
+static int path_stat_parse(const char *hdr, unsigned long long *mode,
+			   char **target)
+{
+	json_doc doc = { 0 };
+	unsigned char *raw = NULL;
+	size_t len = 0;
+	long long m;
+	eb_err e;
+	int t, ret = -1;
+
+	*target = NULL;
+	if (!hdr || b64_decode(hdr, strlen(hdr), B64_STD, &raw, &len) < 0)
+		return -1;
+	if (json_parse(&doc, (const char *)raw, len, &e) < 0 ||
+	    json_int(&doc, json_obj_get(&doc, 0, "mode"), &m) < 0 || m < 0)
+		goto out;
+	*mode = (unsigned long long)m;
+	t = json_obj_get(&doc, 0, "linkTarget");
+	*target = t >= 0 ? json_strdup(&doc, t) : NULL;
+	ret = 0;
+out:
+	json_free(&doc);
+	free(raw);
+	return ret;
+}
+
+static char *archive_path(const struct probe *pr, const char *path)
+{
+	char *q = docker_query_escape(path);
+	char *p = xasprintf("/containers/%s/archive?path=%s", pr->id, q);
+
+	free(q);
+	return p;
+}
+
+/* Takes one HEAD's answer for k: settled (rc 0 or 1), or k->at moved on
+ * to a link's target, or given up (left to lookup). */
+static void took_stat(struct known *k, docker_call *c)
+{
+	unsigned long long mode;
+	char *target = NULL;
+
+	if (c->rc < 0 && c->status == 404) {
+		if (k->hops)
+			eb_errf(&k->why, "a symbolic link to %s, which does not exist",
+				k->at);
+		else
+			eb_errf(&k->why, "no such file");
+		k->rc = 0;
+		return;
+	}
+	if (c->rc < 0 || path_stat_parse(c->header_value, &mode, &target) < 0)
+		goto give_up;
+	if (mode & GO_MODE_SYMLINK) {
+		if (!target || target[0] != '/' || k->hops >= LINKS_MAX)
+			goto give_up;
+		free(k->at);
+		k->at = image_path_clean(target);
+		k->hops++;
+		free(target);
+		if (!strcmp(k->at, "/")) {
+			eb_errf(&k->why, "a symbolic link to the root directory");
+			k->rc = 0;
+		}
+		return;
+	}
+	free(target);
+	if (!(mode & GO_MODE_TYPE)) {
+		k->rc = 1;
+		return;
+	}
+	{
+		const char *what = mode & GO_MODE_DIR ? "a directory" :
+				   "not a regular file";
+
+		if (k->hops)
+			eb_errf(&k->why, "a symbolic link to %s, %s", k->at, what);
+		else
+			eb_errf(&k->why, "%s", what);
+	}
+	k->rc = 0;
+	return;
+give_up:
+	free(target);
+	k->rc = -1;
+	k->hops = -1; /* done with it: lookup() decides */
+}
+
+/* The file's bytes from a GET of its archive: the first entry. */
+static void took_data(struct known *k, docker_call *c)
+{
+	tar_entry ent;
+	tar_reader tr;
+	eb_err e;
+
+	if (c->rc < 0)
+		return;
+	tar_init(&tr, c->out.p ? c->out.p : "", c->out.len);
+	if (tar_next(&tr, &ent, &e) == 1 && ent.type == TAR_REG) {
+		buf_reset(&k->data);
+		buf_add(&k->data, ent.data, (size_t)ent.size);
+		k->has_data = true;
+	}
+}
+
+static bool pending(const struct known *k)
+{
+	return k->rc < 0 && k->hops >= 0;
+}
+
+/* Fills pr->known for the paths the probe reads. Never fails: what it
+ * cannot learn is left to lookup(). */
+static void prefetch(struct probe *pr)
+{
+	static const struct { const char *path; bool data; } paths[] = {
+		{ "/etc/passwd", true },
+		{ "/etc/os-release", true },
+		{ "/usr/lib/os-release", true },
+		{ "/sbin/init", false },
+	};
+	const size_t n = sizeof paths / sizeof *paths;
+	docker_call calls[sizeof paths / sizeof *paths];
+	size_t idx[sizeof paths / sizeof *paths];
+	eb_err e;
+
+	memset(calls, 0, sizeof calls);
+	pr->nknown = n;
+	for (size_t i = 0; i < n; i++) {
+		struct known *k = &pr->known[i];
+
+		memset(k, 0, sizeof *k);
+		k->path = paths[i].path;
+		k->want_data = paths[i].data;
+		k->rc = -1;
+		k->at = xstrdup(k->path);
+	}
+	/* Stat, then the links' targets, until every path is settled. */
+	for (;;) {
+		size_t m = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			if (!pending(&pr->known[i]))
+				continue;
+			docker_call_free(&calls[m]);
+			free((char *)calls[m].req.path);
+			memset(&calls[m], 0, sizeof calls[m]);
+			calls[m].req.method = "HEAD";
+			calls[m].req.path = archive_path(pr, pr->known[i].at);
+			calls[m].header = PATH_STAT_HEADER;
+			idx[m++] = i;
+		}
+		if (!m || stopped(pr, &e))
+			break;
+		if (docker_batch(pr->d, calls, m, &e) < 0) {
+			for (size_t j = 0; j < m; j++)
+				pr->known[idx[j]].hops = -1;
+			break;
+		}
+		for (size_t j = 0; j < m; j++)
+			took_stat(&pr->known[idx[j]], &calls[j]);
+	}
+	/* Then the bytes of passwd and of the os-release probe_os will take. */
+	{
+		size_t m = 0;
+		bool os_taken = false;
+
+		for (size_t i = 0; i < n; i++) {
+			struct known *k = &pr->known[i];
+
+			if (!k->want_data || k->rc != 1)
+				continue;
+			if (str_starts(k->path, "/etc/os-release") ||
+			    str_starts(k->path, "/usr/lib/os-release")) {
+				if (os_taken)
+					continue;
+				os_taken = true;
+			}
+			docker_call_free(&calls[m]);
+			free((char *)calls[m].req.path);
+			memset(&calls[m], 0, sizeof calls[m]);
+			calls[m].req.method = "GET";
+			calls[m].req.path = archive_path(pr, k->at);
+			calls[m].max = FILE_MAX + PEEK_MAX;
+			idx[m++] = i;
+		}
+		if (m && !stopped(pr, &e) && docker_batch(pr->d, calls, m, &e) == 0)
+			for (size_t j = 0; j < m; j++)
+				took_data(&pr->known[idx[j]], &calls[j]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		docker_call_free(&calls[i]);
+		free((char *)calls[i].req.path);
+	}
+}
+
+static void known_free(struct probe *pr)
+{
+	for (size_t i = 0; i < pr->nknown; i++) {
+		buf_free(&pr->known[i].data);
+		free(pr->known[i].at);
+	}
+	pr->nknown = 0;
 }
 
 static void warn_to(const struct image_probe_opts *o, const char *fmt, ...)
@@ -762,6 +1028,8 @@ int image_probe(docker *d, const struct image_probe_opts *o,
 	d->timeout_ms = PROBE_TIMEOUT_MS;
 	if (stopped(&pr, e) || create_probe(&pr, norm, e) < 0)
 		goto done;
+	if (!getenv("ENVBOX_PROBE_SLOW"))
+		prefetch(&pr);
 	if (probe_user(&pr, out, e) == 0 && probe_os(&pr, out, e) == 0) {
 		buf data = { 0 };
 		eb_err why;
@@ -788,6 +1056,7 @@ int image_probe(docker *d, const struct image_probe_opts *o,
 		}
 	}
 done:
+	known_free(&pr);
 	d->timeout_ms = saved_timeout;
 	free(pr.id);
 	free(norm);

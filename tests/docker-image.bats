@@ -115,6 +115,15 @@ setup_file() {
 	rm "$dir/etc/passwd"
 	sh "$IMAGE_SH" push "http://$REG" ebt/nopasswd:v1 "$dir"
 
+	# ebt/loop: links that go round: /sbin/init -> init2 -> init, and an
+	# /etc/os-release that points at itself.
+	dir=$(rootfs loop)
+	rm "$dir/etc/os-release"
+	ln -s init2 "$dir/sbin/init"
+	ln -s init "$dir/sbin/init2"
+	ln -s os-release "$dir/etc/os-release"
+	sh "$IMAGE_SH" push "http://$REG" ebt/loop:v1 "$dir"
+
 	# priv/img on the registry with auth.
 	sh "$IMAGE_SH" push "http://$AUTH_REG" priv/img:v1 "$(rootfs priv)" --auth "alice:$PASSWORD"
 }
@@ -359,6 +368,42 @@ libdir /usr/lib/x86_64-linux-gnu"
 	assert_line "init no"
 	assert_line "os linux"
 	[[ $stderr == *"warning: $REG/ebt/odd:v1's /etc/os-release: ID \"not valid\" is not a valid os-release ID; taking os \"linux\""* ]]
+	assert_no_containers
+}
+
+@test "probe: links that loop are no init and no os-release" {
+	envbox-docker pull "$REG/ebt/loop:v1" 2>/dev/null
+	run --separate-stderr envbox-docker probe "$REG/ebt/loop:v1" coder
+	assert_success
+	assert_line "init no"
+	assert_line "os linux"
+	assert_no_containers
+}
+
+# archive_requests METHOD IMAGE: how many METHOD .../archive requests one
+# probe of IMAGE sends (strace of its sends).
+archive_requests() {
+	strace -f -qq -e trace=sendto,write -e signal=none -s 300 \
+		-o "$BATS_TEST_TMPDIR/strace" envbox-docker probe "$2" coder >/dev/null 2>&1
+	grep -c "\"$1 /v[0-9.]*/containers/[0-9a-f]*/archive" "$BATS_TEST_TMPDIR/strace" || :
+}
+
+@test "probe: the stat-first path answers as the link-by-link one, with fewer reads" {
+	local img fast
+	for img in three noinit links dangling biginit odd loop nopasswd; do
+		envbox-docker pull "$REG/ebt/$img:v1" 2>/dev/null
+		run --separate-stderr envbox-docker probe "$REG/ebt/$img:v1" coder
+		fast="$status|$output|${stderr#* }"
+		run --separate-stderr env ENVBOX_PROBE_SLOW=1 envbox-docker probe "$REG/ebt/$img:v1" coder
+		# (stderr without its time stamp)
+		[ "$fast" = "$status|$output|${stderr#* }" ] ||
+			fail "$img: stat first: $fast; link by link: $status|$output|${stderr#* }"
+	done
+	# links: /etc/os-release and /sbin/init are chains. Stat first reads
+	# two files' bytes (passwd, os-release); link by link reads every
+	# link of both chains too.
+	[ "$(archive_requests GET "$REG/ebt/links:v1")" -eq 2 ]
+	[ "$(ENVBOX_PROBE_SLOW=1 archive_requests GET "$REG/ebt/links:v1")" -ge 5 ]
 	assert_no_containers
 }
 
