@@ -130,8 +130,9 @@ static void stat_devices(struct specs *ss)
 	}
 }
 
-/* The create answer: print the id, pass on the daemon's warnings. */
-static void print_created(const buf *out)
+/* The create answer: print the id (and return it), pass on the daemon's
+ * warnings. */
+static char *print_created(const buf *out)
 {
 	json_doc d;
 	eb_err e;
@@ -154,8 +155,8 @@ static void print_created(const buf *out)
 	printf("%s\n", id);
 	if (fflush(stdout))
 		die("writing the container's id: %s", strerror(errno));
-	free(id);
 	json_free(&d);
+	return id;
 }
 
 int dcmd_create(int argc, char **argv)
@@ -168,7 +169,8 @@ int dcmd_create(int argc, char **argv)
 	docker d;
 	buf body = { 0 }, out = { 0 };
 	docker_req r = { .method = "POST" };
-	char *path, *name;
+	char *path, *name, *id;
+	bool start = false;
 	eb_err e;
 
 	o.envs = xcalloc((size_t)argc, sizeof *o.envs);
@@ -193,6 +195,8 @@ int dcmd_create(int argc, char **argv)
 			o.init = true;
 		} else if (!strcmp(argv[i], "--agent-env")) {
 			o.agent_env = true;
+		} else if (!strcmp(argv[i], "--start")) {
+			start = true;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			usage_error("create: unknown option %s", argv[i]);
 		} else if (npos < 2) {
@@ -228,7 +232,18 @@ int dcmd_create(int argc, char **argv)
 	r.body_len = body.len;
 	if (docker_request(&d, &r, NULL, &out, &e) < 0)
 		die_api(&e);
-	print_created(&out);
+	id = print_created(&out);
+	if (start) {
+		/* One process for both: the entrypoint's path to a running
+		 * workspace is one fork and one libcurl load shorter. */
+		static const long ok[] = { 304, 0 };
+		char *spath = container_path(id, "/start");
+
+		log_msg(LOG_INFO, "Starting up workspace...");
+		simple_request(&d, "POST", spath, ok);
+		free(spath);
+	}
+	free(id);
 
 	docker_close(&d);
 	free(path);

@@ -92,20 +92,23 @@ logs_to_coder_done() {
 # bad one) and prints the derived settings as NAME=VALUE lines.
 read_settings() {
 	settings=$(envbox-docker config)
-	container=$(setting container)
-	image=$(setting image)
-	username=$(setting username)
-	hostname=$(setting hostname)
-	add_tun=$(setting add_tun)
-	add_fuse=$(setting add_fuse)
-	disable_idmapped_mount=$(setting disable_idmapped_mount)
-	cpus=$(setting cpus)
-	memory=$(setting memory)
-	add_gpu=$(setting add_gpu)
-}
-
-setting() {
-	printf '%s\n' "$settings" | sed -n "s/^$1=//p"
+	while IFS= read -r line; do
+		value=${line#*=}
+		case $line in
+		container=*) container=$value ;;
+		image=*) image=$value ;;
+		username=*) username=$value ;;
+		hostname=*) hostname=$value ;;
+		add_tun=*) add_tun=$value ;;
+		add_fuse=*) add_fuse=$value ;;
+		disable_idmapped_mount=*) disable_idmapped_mount=$value ;;
+		cpus=*) cpus=$value ;;
+		memory=*) memory=$value ;;
+		add_gpu=*) add_gpu=$value ;;
+		esac
+	done <<-SETTINGS
+	$settings
+	SETTINGS
 }
 
 # ---- the steps ---------------------------------------------------------------
@@ -259,11 +262,17 @@ pull_image() {
 probe_image() {
 	log "Getting image metadata..."
 	meta=$(envbox-docker probe "$image" "$username")
-	uid=$(printf '%s\n' "$meta" | sed -n 's/^uid //p')
-	gid=$(printf '%s\n' "$meta" | sed -n 's/^gid //p')
-	home=$(printf '%s\n' "$meta" | sed -n 's/^home //p')
-	has_init=$(printf '%s\n' "$meta" | sed -n 's/^init //p')
-	libdir=$(printf '%s\n' "$meta" | sed -n 's/^libdir //p')
+	while read -r key value; do
+		case $key in
+		uid) uid=$value ;;
+		gid) gid=$value ;;
+		home) home=$value ;;
+		init) has_init=$value ;;
+		libdir) libdir=$value ;;
+		esac
+	done <<-META
+	$meta
+	META
 	log "Detected entrypoint user '$uid:$gid' with home directory \"$home\""
 }
 
@@ -363,6 +372,9 @@ run_ldconfig() {
 	esac
 }
 
+# Created and started by one process (create --start logs "Starting up
+# workspace..."); then the images no container uses are pruned in the
+# background, beside the steps that follow (prune_done waits for it).
 create_container() {
 	log "Creating workspace..."
 	set -- --runtime "$runtime" --hostname "$hostname" --pass-env "${CODER_INNER_ENVS:-}" --agent-env
@@ -370,21 +382,33 @@ create_container() {
 	[ "$has_init" != yes ] || set -- "$@" --init
 	[ -z "$cpus" ] || set -- "$@" --cpus "$cpus"
 	[ -z "$memory" ] || set -- "$@" --memory "$memory"
-	container_id=$(printf '%s\n%s\n%s\n' "$binds" "$devices" "$gpus" | sed '/^$/d' | envbox-docker create "$container" "$image" "$@") ||
+	container_id=$(printf '%s\n%s\n%s\n' "$binds" "$devices" "$gpus" | sed '/^$/d' | envbox-docker create "$container" "$image" --start "$@") ||
 		failed $?
+	log "Pruning images to free up disk..."
+	{ envbox-docker prune >/dev/null || log "warning: pruning images failed; going on"; } &
+	prune_pid=$!
 }
 
-start_container() {
-	log "Pruning images to free up disk..."
-	envbox-docker prune >/dev/null || log "warning: pruning images failed; going on"
-	log "Starting up workspace..."
-	envbox-docker start "$container" || failed $?
-	log "Creating \"$home/.coder\" directory to host Coder assets..."
-	envbox-docker exec "$container" --user "$uid:$gid" -- mkdir -p "$home/.coder"
+prune_done() {
+	if [ -n "$prune_pid" ]; then
+		wait "$prune_pid" 2>/dev/null || :
+		prune_pid=""
+	fi
+}
+
+# The directory the bootstrap downloads the agent to (BINARY_DIR), made as
+# the user. With a bootstrap script the bootstrap's own exec makes it (one
+# exec fewer on the way to "startup complete"); without one, an exec here.
+after_start() {
 	if [ "$runtime" = sysbox-runc ]; then
 		copy_cpu_quota
 	fi
 	run_ldconfig
+	log "Creating \"$home/.coder\" directory to host Coder assets..."
+	if [ -z "${CODER_BOOTSTRAP_SCRIPT:-}" ]; then
+		envbox-docker exec "$container" --user "$uid:$gid" -- mkdir -p "$home/.coder"
+	fi
+	prune_done
 }
 
 # With sysbox the workspace sees a cgroup of its own whose CPU quota is not
@@ -417,7 +441,8 @@ bootstrap() {
 		return 0
 	fi
 	log "Bootstrapping workspace..."
-	printf '%s\n' "$CODER_BOOTSTRAP_SCRIPT" |
+	# shellcheck disable=SC2016 # expanded by the workspace's shell
+	printf 'mkdir -p "$BINARY_DIR"\n%s\n' "$CODER_BOOTSTRAP_SCRIPT" |
 		envbox-docker exec "$container" --user "$uid:$gid" --env "BINARY_DIR=$home/.coder" \
 			--stdin --log -- /bin/sh -s &
 	bootstrap_pid=$!
@@ -455,6 +480,7 @@ step() {
 # the container and waits for it, up to 90 s), then the container, then
 # dockerd and sysbox.
 stop_everything() {
+	prune_done
 	if [ -n "$bootstrap_pid" ]; then
 		kill -TERM "$bootstrap_pid" 2>/dev/null || :
 		wait_for_pid "$bootstrap_pid" 90 || :
@@ -562,6 +588,7 @@ docker_main() {
 	libdir=""
 	gpus=""
 	waiter_pid=""
+	prune_pid=""
 	logs_pid=${ENVBOX_LOGS_PID:-}
 	sysbox_mgr_pid=""
 	sysbox_fs_pid=""
@@ -584,7 +611,7 @@ docker_main() {
 	create_devices
 	scan_gpus
 	create_container
-	start_container
+	after_start
 	log "Envbox startup complete!"
 	startup_done
 	bootstrap

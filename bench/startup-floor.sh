@@ -1,8 +1,11 @@
 #!/bin/bash
-# bench/startup-floor.sh IMAGE NAME CREATE-BODY UID:GID HOME: the floor for
-# what `envbox docker` does after dockerd is ready — the same Engine API
-# requests it sends, in its order, one after another, with curl over the
-# unix socket of $DOCKER_HOST. Requests that do not need an earlier answer
+# bench/startup-floor.sh IMAGE NAME CREATE-BODY UID:GID HOME: the sequential
+# floor for what `envbox docker` does after dockerd is ready — the Engine API
+# requests of the step-by-step method (envbox's until it merged and overlapped
+# them: now its probe sends HEADs and two GETs at once, create --start starts
+# in the same process, prune runs beside, mkdir goes into the bootstrap's
+# exec), in that order, one after another, with curl over the unix socket of
+# $DOCKER_HOST. Requests that do not need an earlier answer
 # share one curl process (--next, one transfer after the other), so client
 # start-up costs as little as it can: six curl processes for 17 requests.
 #   pull   POST /images/create?fromImage=...&tag=...
