@@ -441,6 +441,7 @@ struct probe {
 	docker *d;
 	const struct image_probe_opts *o;
 	char *id;
+	char *id2; /* a second container for the fast path's reads, or NULL */
 	struct known known[4];
 	size_t nknown;
 };
@@ -647,10 +648,14 @@ out:
 	return ret;
 }
 
-static char *archive_path(const struct probe *pr, const char *path)
+/* dockerd serves one archive request per container at a time (it holds
+ * the container's lock while it mounts, tars and unmounts): reads meant to
+ * run together go to different containers. */
+static char *archive_path(const struct probe *pr, size_t n, const char *path)
 {
+	const char *id = n % 2 && pr->id2 ? pr->id2 : pr->id;
 	char *q = docker_query_escape(path);
-	char *p = xasprintf("/containers/%s/archive?path=%s", pr->id, q);
+	char *p = xasprintf("/containers/%s/archive?path=%s", id, q);
 
 	free(q);
 	return p;
@@ -768,7 +773,7 @@ static void prefetch(struct probe *pr)
 			free((char *)calls[m].req.path);
 			memset(&calls[m], 0, sizeof calls[m]);
 			calls[m].req.method = "HEAD";
-			calls[m].req.path = archive_path(pr, pr->known[i].at);
+			calls[m].req.path = archive_path(pr, m, pr->known[i].at);
 			calls[m].header = PATH_STAT_HEADER;
 			idx[m++] = i;
 		}
@@ -802,7 +807,7 @@ static void prefetch(struct probe *pr)
 			free((char *)calls[m].req.path);
 			memset(&calls[m], 0, sizeof calls[m]);
 			calls[m].req.method = "GET";
-			calls[m].req.path = archive_path(pr, k->at);
+			calls[m].req.path = archive_path(pr, m, k->at);
 			calls[m].max = FILE_MAX + PEEK_MAX;
 			idx[m++] = i;
 		}
@@ -940,13 +945,35 @@ static int probe_os(struct probe *pr, struct image_info *out, eb_err *e)
 	return 0;
 }
 
-static int create_probe(struct probe *pr, const char *image, eb_err *e)
+/* The container's id from a create answer, or NULL. */
+static char *created_id(const buf *out)
 {
-	buf body = { 0 }, out = { 0 };
-	docker_req r = { .method = "POST", .path = "/containers/create" };
 	json_doc doc = { 0 };
+	eb_err e;
+	char *id = NULL;
+
+	if (json_parse(&doc, out->p ? out->p : "", out->len, &e) == 0 &&
+	    (id = json_strdup(&doc, json_obj_get(&doc, 0, "Id"))) &&
+	    (!id[0] || id[strspn(id, "0123456789abcdef")])) {
+		free(id);
+		id = NULL;
+	}
+	json_free(&doc);
+	return id;
+}
+
+static void delete_containers(struct probe *pr, char **ids, size_t n, eb_err *e);
+
+/* The probe container (and with two, a second one for reads at once),
+ * created concurrently. Only the first is needed. */
+static int create_probe(struct probe *pr, const char *image, bool two,
+			eb_err *e)
+{
+	docker_call calls[2];
+	buf body = { 0 };
 	json_w w;
-	long status = 0;
+	size_t n = two ? 2 : 1;
+	char *ids[2] = { NULL, NULL };
 	int ret = -1;
 
 	jw_init(&w, &body);
@@ -972,42 +999,75 @@ static int create_probe(struct probe *pr, const char *image, eb_err *e)
 	jw_kstr(&w, "NetworkMode", "none");
 	jw_obj_end(&w);
 	jw_obj_end(&w);
-	r.body = body.p;
-	r.body_len = body.len;
 
-	if (docker_request(pr->d, &r, &status, &out, e) < 0) {
-		if (status == 404) {
-			eb_err inner = *e;
-
+	memset(calls, 0, sizeof calls);
+	for (size_t i = 0; i < n; i++) {
+		calls[i].req.method = "POST";
+		calls[i].req.path = "/containers/create";
+		calls[i].req.body = body.p;
+		calls[i].req.body_len = body.len;
+	}
+	if (docker_batch(pr->d, calls, n, e) < 0)
+		goto done;
+	for (size_t i = 0; i < n; i++)
+		if (calls[i].rc == 0)
+			ids[i] = created_id(&calls[i].out);
+	if (calls[0].rc < 0) {
+		*e = calls[0].err;
+		if (calls[0].status == 404)
 			eb_errf(e, "image %s is not present (pull it first): %s",
-				pr->o->image, inner.msg);
-		}
-		goto done;
-	}
-	if (json_parse(&doc, out.p ? out.p : "", out.len, e) < 0 ||
-	    !(pr->id = json_strdup(&doc, json_obj_get(&doc, 0, "Id"))) ||
-	    !pr->id[0] || pr->id[strspn(pr->id, "0123456789abcdef")]) {
-		free(pr->id);
-		pr->id = NULL;
+				pr->o->image, calls[0].err.msg);
+	} else if (!ids[0]) {
 		eb_errf(e, "POST /containers/create: no container Id in the answer");
-		goto done;
+	} else {
+		pr->id = ids[0];
+		pr->id2 = ids[1];
+		ids[0] = ids[1] = NULL;
+		ret = 0;
 	}
-	ret = 0;
+	if (ids[1]) {
+		/* The first failed: leave nothing behind either. */
+		eb_err ignored;
+
+		delete_containers(pr, &ids[1], 1, &ignored);
+	}
 done:
-	json_free(&doc);
-	buf_free(&out);
+	for (size_t i = 0; i < n; i++)
+		docker_call_free(&calls[i]);
+	free(ids[0]);
+	free(ids[1]);
 	buf_free(&body);
 	return ret;
 }
 
+/* DELETE each of ids at once; e->msg is empty unless one failed. */
+static void delete_containers(struct probe *pr, char **ids, size_t n, eb_err *e)
+{
+	docker_call calls[2];
+	eb_err be;
+
+	memset(calls, 0, sizeof calls);
+	e->msg[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		calls[i].req.method = "DELETE";
+		calls[i].req.path = xasprintf("/containers/%s?force=1&v=1", ids[i]);
+	}
+	if (docker_batch(pr->d, calls, n, &be) < 0)
+		*e = be;
+	for (size_t i = n; i-- > 0;) {
+		if (calls[i].rc < 0 && !e->msg[0])
+			eb_errf(e, "%.12s: %s", ids[i], calls[i].err.msg);
+		docker_call_free(&calls[i]);
+		free((char *)calls[i].req.path);
+	}
+}
+
 static int remove_probe(struct probe *pr, eb_err *e)
 {
-	char *path = xasprintf("/containers/%s?force=1&v=1", pr->id);
-	docker_req r = { .method = "DELETE", .path = path };
-	int ret = docker_request(pr->d, &r, NULL, NULL, e);
+	char *ids[2] = { pr->id, pr->id2 };
 
-	free(path);
-	return ret;
+	delete_containers(pr, ids, pr->id2 ? 2 : 1, e);
+	return e->msg[0] ? -1 : 0;
 }
 
 int image_probe(docker *d, const struct image_probe_opts *o,
@@ -1017,6 +1077,7 @@ int image_probe(docker *d, const struct image_probe_opts *o,
 	struct imageref ref;
 	char *norm = NULL;
 	long saved_timeout = d->timeout_ms;
+	bool slow;
 	int ret = -1;
 
 	memset(out, 0, sizeof *out);
@@ -1026,9 +1087,10 @@ int image_probe(docker *d, const struct image_probe_opts *o,
 	imageref_free(&ref);
 	/* Each request is small: a daemon that hangs must not hang us. */
 	d->timeout_ms = PROBE_TIMEOUT_MS;
-	if (stopped(&pr, e) || create_probe(&pr, norm, e) < 0)
+	slow = getenv("ENVBOX_PROBE_SLOW") != NULL;
+	if (stopped(&pr, e) || create_probe(&pr, norm, !slow, e) < 0)
 		goto done;
-	if (!getenv("ENVBOX_PROBE_SLOW"))
+	if (!slow)
 		prefetch(&pr);
 	if (probe_user(&pr, out, e) == 0 && probe_os(&pr, out, e) == 0) {
 		buf data = { 0 };
@@ -1047,11 +1109,11 @@ int image_probe(docker *d, const struct image_probe_opts *o,
 			eb_err first = *e;
 
 			if (ret == 0)
-				eb_errf(e, "removing the probe container %.12s: %s",
-					pr.id, rerr.msg);
+				eb_errf(e, "removing the probe container %s",
+					rerr.msg);
 			else
-				eb_errf(e, "%.700s (and removing the probe container %.12s failed: %.200s)",
-					first.msg, pr.id, rerr.msg);
+				eb_errf(e, "%.700s (and removing the probe container failed: %.200s)",
+					first.msg, rerr.msg);
 			ret = -1;
 		}
 	}
@@ -1059,6 +1121,7 @@ done:
 	known_free(&pr);
 	d->timeout_ms = saved_timeout;
 	free(pr.id);
+	free(pr.id2);
 	free(norm);
 	if (ret < 0)
 		image_info_free(out);
