@@ -94,7 +94,8 @@ int dcmd_probe(int argc, char **argv)
 	struct image_probe_opts o = { .log = to_log, .stop = &probe_signal };
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct image_info info;
-	bool json = false;
+	const char *cache = NULL, *v;
+	bool json = false, hit;
 	buf out = { 0 };
 	docker d;
 	eb_err e;
@@ -103,6 +104,8 @@ int dcmd_probe(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			json = true;
+		else if ((v = opt_value(argc, argv, &i, "--cache")))
+			cache = v;
 		else if (argv[i][0] == '-' && argv[i][1])
 			usage_error("probe: unknown option %s", argv[i]);
 		else if (!o.image)
@@ -117,13 +120,16 @@ int dcmd_probe(int argc, char **argv)
 	if (!*o.user)
 		usage_error("probe: USER is empty");
 	check_image(o.image);
+	if (cache && cache[0] != '/')
+		usage_error("probe: --cache \"%s\": expected an absolute directory", cache);
 	if (docker_open(&d, NULL, &e) < 0)
 		die_err(&e);
 
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
 		sigaction(sigs[i], &sa, NULL);
-	rc = image_probe(&d, &o, &info, &e);
+	rc = cache ? image_probe_cached(&d, &o, cache, &info, &hit, &e) :
+		     image_probe(&d, &o, &info, &e);
 	docker_close(&d);
 	if (probe_signal) {
 		signal(probe_signal, SIG_DFL);

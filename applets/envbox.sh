@@ -206,6 +206,15 @@ start_dockerd() {
 	# whitespace (no quoting).
 	# shellcheck disable=SC2086
 	set -- "$@" ${ENVBOX_DOCKERD_ARGS:-}
+	# The data root (the last --data-root, as dockerd takes it): the
+	# probe's cache lives there, with the images it describes.
+	data_root=/var/lib/docker
+	prev=""
+	for arg; do
+		case $prev in --data-root) data_root=$arg ;; esac
+		case $arg in --data-root=*) data_root=${arg#--data-root=} ;; esac
+		prev=$arg
+	done
 	log "Waiting for dockerd to startup... (its log: $dockerd_log)"
 	debug "dockerd $*"
 	"$@" >>"$dockerd_log" 2>&1 &
@@ -261,7 +270,7 @@ pull_image() {
 
 probe_image() {
 	log "Getting image metadata..."
-	meta=$(envbox-docker probe "$image" "$username")
+	meta=$(envbox-docker probe "$image" "$username" --cache "$data_root/envbox")
 	while read -r key value; do
 		case $key in
 		uid) uid=$value ;;
@@ -589,6 +598,7 @@ docker_main() {
 	gpus=""
 	waiter_pid=""
 	prune_pid=""
+	data_root=/var/lib/docker
 	logs_pid=${ENVBOX_LOGS_PID:-}
 	sysbox_mgr_pid=""
 	sysbox_fs_pid=""

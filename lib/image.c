@@ -1,13 +1,16 @@
 /* image: pull, probe and prune through the Engine API (image.h). */
 #include "image.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "b64.h"
 #include "imageref.h"
@@ -1125,6 +1128,244 @@ done:
 	free(norm);
 	if (ret < 0)
 		image_info_free(out);
+	return ret;
+}
+
+/* --- the probe's cache -------------------------------------------------------
+ *
+ * What the probe reads is fixed by the image's ID (the digest of its
+ * config, which names every layer's content): a restarted workspace, whose
+ * image is already in the data root, need not read it again. One file per
+ * directory, for the last image probed, so the cache stays one file. */
+
+#define CACHE_MAGIC "envbox-probe 1"
+#define CACHE_MAX 8192
+
+/* DIR/probe-ALGO-HEX for an image ID "ALGO:HEX", or NULL when the ID is not
+ * of that shape. */
+static char *cache_file(const char *dir, const char *id)
+{
+	const char *colon = strchr(id, ':');
+	size_t alg;
+
+	if (!colon)
+		return NULL;
+	alg = (size_t)(colon - id);
+	if (!alg || alg > 16 || strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789") != alg ||
+	    !colon[1] || colon[1 + strspn(colon + 1, "0123456789abcdef")] ||
+	    strlen(colon + 1) > 128)
+		return NULL;
+	return xasprintf("%s/probe-%.*s-%s", dir, (int)alg, id, colon + 1);
+}
+
+/* "KEY VALUE\n" at *p (VALUE to the end of the line, may be empty): the
+ * value, malloc'd, and *p past the line; NULL when the line is not KEY. */
+static char *cache_line(const char **p, const char *end, const char *key)
+{
+	size_t k = strlen(key);
+	const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+	char *v;
+
+	if (!nl || (size_t)(nl - *p) < k + 1 || memcmp(*p, key, k) || (*p)[k] != ' ')
+		return NULL;
+	v = xstrndup(*p + k + 1, (size_t)(nl - *p - (ptrdiff_t)k - 1));
+	if (strlen(v) != (size_t)(nl - *p - (ptrdiff_t)k - 1)) { /* a NUL inside */
+		free(v);
+		return NULL;
+	}
+	*p = nl + 1;
+	return v;
+}
+
+static bool cache_number(const char *s, unsigned long *out)
+{
+	char *end;
+
+	/* As format writes them: digits, no leading zero. */
+	if (!*s || s[strspn(s, "0123456789")] || strlen(s) > 10 ||
+	    (s[0] == '0' && s[1]))
+		return false;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return !errno && *out <= 0xffffffffUL;
+}
+
+int image_cache_parse(const char *s, size_t len, const char *user,
+		      struct image_info *out)
+{
+	const char *p = s, *end = s + len;
+	char *v[8] = { NULL };
+	static const char *const keys[] = { "magic", "user", "uid", "gid",
+					    "home", "init", "os", "os_like" };
+	int ret = -1;
+
+	memset(out, 0, sizeof *out);
+	if (len < sizeof CACHE_MAGIC || memcmp(s, CACHE_MAGIC "\n", sizeof CACHE_MAGIC))
+		return -1;
+	p += sizeof CACHE_MAGIC;
+	for (size_t i = 1; i < 8; i++)
+		if (!(v[i] = cache_line(&p, end, keys[i])))
+			goto out;
+	if (p != end || strcmp(v[1], user) || !cache_number(v[2], &out->uid) ||
+	    !cache_number(v[3], &out->gid) || v[4][0] != '/' ||
+	    (strcmp(v[5], "yes") && strcmp(v[5], "no")) || !valid_os_id(v[6]))
+		goto out;
+	out->home = v[4];
+	out->init = !strcmp(v[5], "yes");
+	out->os = v[6];
+	out->os_like = v[7][0] ? v[7] : NULL;
+	out->libdir = osrelease_libdir(out->os, out->os_like);
+	v[4] = v[6] = NULL;
+	if (out->os_like)
+		v[7] = NULL;
+	ret = 0;
+out:
+	for (size_t i = 0; i < 8; i++)
+		free(v[i]);
+	if (ret < 0) {
+		free(out->home);
+		free(out->os);
+		free(out->os_like);
+		memset(out, 0, sizeof *out);
+	}
+	return ret;
+}
+
+int image_cache_format(const struct image_info *i, const char *user, buf *out)
+{
+	/* Each value on one line: a user or home with a newline is not kept. */
+	if (strchr(user, '\n') || strchr(i->home, '\n') ||
+	    (i->os_like && strchr(i->os_like, '\n')))
+		return -1;
+	buf_printf(out, "%s\nuser %s\nuid %lu\ngid %lu\nhome %s\ninit %s\nos %s\nos_like %s\n",
+		   CACHE_MAGIC, user, i->uid, i->gid, i->home,
+		   i->init ? "yes" : "no", i->os, i->os_like ? i->os_like : "");
+	return 0;
+}
+
+/* The image's ID ("sha256:..."), or NULL with e (404: not present). */
+static char *image_id(docker *d, const struct image_probe_opts *o,
+		      const char *norm, eb_err *e)
+{
+	char *path = xasprintf("/images/%s/json", norm);
+	docker_req r = { .method = "GET", .path = path };
+	json_doc doc = { 0 };
+	buf out = { 0 };
+	long status = 0;
+	char *id = NULL;
+
+	if (docker_request(d, &r, &status, &out, e) < 0) {
+		if (status == 404) {
+			eb_err inner = *e;
+
+			eb_errf(e, "image %s is not present (pull it first): %s",
+				o->image, inner.msg);
+		}
+	} else if (json_parse(&doc, out.p ? out.p : "", out.len, e) < 0 ||
+		   !(id = json_strdup(&doc, json_obj_get(&doc, 0, "Id")))) {
+		eb_errf(e, "GET %s: no image Id in the answer", path);
+	}
+	json_free(&doc);
+	buf_free(&out);
+	free(path);
+	return id;
+}
+
+static void cache_note(const struct image_probe_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void cache_note(const struct image_probe_opts *o, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	if (!o->log)
+		return;
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	o->log(o->log_arg, LOG_DEBUG, msg);
+	free(msg);
+}
+
+/* Writes file atomically and removes the directory's other probe files;
+ * failures are notes, not errors (the cache only saves time). */
+static void cache_store(const struct image_probe_opts *o, const char *dir,
+			const char *file, const struct image_info *i)
+{
+	buf b = { 0 };
+	char *tmp = xasprintf("%s.tmp%ld", file, (long)getpid());
+	const char *base = strrchr(file, '/') + 1;
+	DIR *dh;
+	FILE *f;
+
+	if (image_cache_format(i, o->user, &b) < 0)
+		goto out;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		cache_note(o, "probe cache %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if (!(f = fopen(tmp, "w"))) {
+		cache_note(o, "probe cache %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (fwrite(b.p, 1, b.len, f) != b.len || fflush(f) || fsync(fileno(f)) ||
+	    fclose(f)) {
+		cache_note(o, "probe cache %s: %s", tmp, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	if (rename(tmp, file) < 0) {
+		cache_note(o, "probe cache %s: %s", file, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	if ((dh = opendir(dir))) {
+		struct dirent *de;
+
+		while ((de = readdir(dh)))
+			if (str_starts(de->d_name, "probe-") && strcmp(de->d_name, base))
+				unlinkat(dirfd(dh), de->d_name, 0);
+		closedir(dh);
+	}
+out:
+	free(tmp);
+	buf_free(&b);
+}
+
+int image_probe_cached(docker *d, const struct image_probe_opts *o,
+		       const char *dir, struct image_info *out, bool *hit,
+		       eb_err *e)
+{
+	struct imageref ref;
+	char *norm, *id, *file;
+	buf b = { 0 };
+	eb_err ignored;
+	int ret;
+
+	*hit = false;
+	if (imageref_parse(o->image, &ref, e) < 0)
+		return -1;
+	norm = imageref_string(&ref);
+	imageref_free(&ref);
+	id = image_id(d, o, norm, e);
+	free(norm);
+	if (!id)
+		return -1;
+	file = cache_file(dir, id);
+	if (file && read_file(file, CACHE_MAX, &b, &ignored) == 0 &&
+	    image_cache_parse(b.p ? b.p : "", b.len, o->user, out) == 0) {
+		cache_note(o, "probe: %s from the cache (image %.19s)", o->image, id);
+		*hit = true;
+		ret = 0;
+	} else {
+		ret = image_probe(d, o, out, e);
+		if (ret == 0 && file)
+			cache_store(o, dir, file, out);
+	}
+	buf_free(&b);
+	free(file);
+	free(id);
 	return ret;
 }
 

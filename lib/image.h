@@ -92,6 +92,22 @@ int image_probe(docker *d, const struct image_probe_opts *o,
 		struct image_info *out, eb_err *e);
 void image_info_free(struct image_info *i);
 
+/* image_probe through a cache in dir (made 0700 when missing): the result
+ * is kept per image ID (GET /images/NAME/json) and USER, in one file
+ * "probe-ALGO-HEX" (the last image probed; others are removed). *hit says
+ * whether it came from there. A cache that cannot be read or written is a
+ * miss and a debug note, never an error. */
+int image_probe_cached(docker *d, const struct image_probe_opts *o,
+		       const char *dir, struct image_info *out, bool *hit,
+		       eb_err *e);
+/* The cache file's lines: "envbox-probe 1", then "user", "uid", "gid",
+ * "home", "init", "os", "os_like" each "KEY VALUE". Parse is strict (a
+ * file of another user, version or shape is -1: a miss); libdir is derived
+ * again from os and os_like. Format is -1 for values that cannot be lines. */
+int image_cache_parse(const char *s, size_t len, const char *user,
+		      struct image_info *out);
+int image_cache_format(const struct image_info *i, const char *user, buf *out);
+
 /* Appends the probe's result: "uid N", "gid N", "home DIR", "init yes|no",
  * "os ID", "libdir DIR" lines, or with json one object {"uid","gid","home",
  * "init" (a boolean),"os","libdir"} and a newline. -1 when a value cannot

@@ -407,6 +407,56 @@ archive_requests() {
 	assert_no_containers
 }
 
+@test "probe --cache: a second probe of the same image ID answers from the cache, with no container" {
+	local cache=$BATS_TEST_TMPDIR/cache first id
+	envbox-docker pull "$REG/ebt/links:v1" 2>/dev/null
+	envbox-docker pull "$REG/ebt/noinit:v1" 2>/dev/null
+	run --separate-stderr envbox-docker probe "$REG/ebt/links:v1" coder --cache "$cache"
+	assert_success
+	first=$output
+	id=$(envbox-docker api GET "/images/$REG/ebt/links:v1/json" | jq -r .Id)
+	[ -f "$cache/probe-${id/:/-}" ]
+	[ "$(stat -c %a "$cache")" = 700 ]
+	assert_equal "$(sed -n 2p "$cache/probe-${id/:/-}")" "user coder"
+	# The second: the same answer, no container created.
+	strace -f -qq -e trace=sendto,write -e signal=none -s 300 -o "$BATS_TEST_TMPDIR/strace" \
+		envbox-docker probe "$REG/ebt/links:v1" coder --cache "$cache" >"$BATS_TEST_TMPDIR/out"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "$first"
+	! grep -q 'POST /v[0-9.]*/containers/create' "$BATS_TEST_TMPDIR/strace"
+	grep -q "GET /v[0-9.]*/images/$REG/ebt/links:v1/json" "$BATS_TEST_TMPDIR/strace"
+	CODER_DEBUG=true run --separate-stderr envbox-docker probe "$REG/ebt/links:v1" coder --cache "$cache"
+	[[ $stderr == *"probe: $REG/ebt/links:v1 from the cache (image sha256:"* ]]
+	# Another user is a miss, and the file is then that user's.
+	run envbox-docker probe "$REG/ebt/links:v1" root --cache "$cache"
+	assert_success
+	assert_line "uid 0"
+	assert_equal "$(sed -n 2p "$cache/probe-${id/:/-}")" "user root"
+	# A damaged file is a miss, rewritten.
+	printf 'envbox-probe 1\nuser root\nuid 12\n' >"$cache/probe-${id/:/-}"
+	run envbox-docker probe "$REG/ebt/links:v1" root --cache "$cache"
+	assert_success
+	assert_line "uid 0"
+	assert_equal "$(sed -n 3p "$cache/probe-${id/:/-}")" "uid 0"
+	# Another image: its file replaces the first one.
+	run envbox-docker probe "$REG/ebt/noinit:v1" coder --cache "$cache" --json
+	assert_success
+	assert_output '{"uid":1000,"gid":1000,"home":"/home/coder","init":false,"os":"alpine","libdir":"/usr/lib"}'
+	[ "$(ls "$cache" | wc -l)" -eq 1 ]
+	[ ! -e "$cache/probe-${id/:/-}" ]
+	# A cache that cannot be written is no error.
+	run --separate-stderr envbox-docker probe "$REG/ebt/links:v1" coder --cache /proc/no-such-dir
+	assert_success
+	assert_equal "$output" "$first"
+	# An image not there is the probe's own error.
+	run envbox-docker probe "$REG/ebt/never-pulled:v1" coder --cache "$cache"
+	assert_failure 1
+	assert_output --partial "envbox-docker: probe: image $REG/ebt/never-pulled:v1 is not present (pull it first): "
+	run envbox-docker probe "$REG/ebt/links:v1" coder --cache relative/dir
+	assert_failure 2
+	assert_output --partial 'probe: --cache "relative/dir": expected an absolute directory'
+	assert_no_containers
+}
+
 @test "probe: an unknown user is exit 1 naming the user and the image" {
 	envbox-docker pull "$REG/ebt/three:v1" 2>/dev/null
 	run --separate-stderr envbox-docker probe "$REG/ebt/three:v1" bob

@@ -127,9 +127,11 @@ PY
 	grep -qi 'pull' "$EB_OUT"
 }
 
-@test "step 8: the probed user and home are logged" {
+@test "step 8: the probed user and home are logged, the answer kept in the data root" {
 	grep -q "Detected entrypoint user '1000:1000' with home directory" "$EB_OUT"
 	grep -q '/home/coder' "$EB_OUT"
+	run ls "$EB_DIR/data/envbox"
+	assert_output --regexp '^probe-sha256-[0-9a-f]{64}$'
 }
 
 @test "step 12: user namespace in effect: the inner root is host uid 100000" {
@@ -258,6 +260,13 @@ PY
 	[ "$(inspect '{{.HostConfig.CpuQuota}} {{.HostConfig.Memory}}')" = "0 0" ]
 	run ip -4 -o addr show docker0
 	assert_output --partial "172.19.0.1/30"
+	envbox_stop
+	# A third, as a restarted pod: the probe answers from the cache.
+	envbox_start CODER_INNER_IMAGE="$REGISTRY/$IMAGE_INIT" CODER_INNER_USERNAME=coder \
+		CODER_DEBUG=true
+	echo "$EB_PID" >"$BATS_FILE_TMPDIR/eb_pid"
+	grep -q "probe: $REGISTRY/$IMAGE_INIT from the cache" "$EB_OUT"
+	[ "$(inspect '{{json .Path}}')" = '"/sbin/init"' ]
 	envbox_stop
 	: >"$BATS_FILE_TMPDIR/eb_pid"
 }

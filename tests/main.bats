@@ -85,3 +85,11 @@ APPLETS="envbox-docker envbox-gpu-scan envbox-mounts envbox-auth envbox-wait env
 	assert_failure 1
 	[ "$stderr" = "envbox-docker: cannot load /nonexistent/libcurl.so.4: /nonexistent/libcurl.so.4: cannot open shared object file: No such file or directory" ]
 }
+
+@test "make bench's scripts are executable and parse (the bench itself is not run here)" {
+	local f
+	for f in "$BATS_TEST_DIRNAME"/../bench/*.sh; do
+		[ -x "$f" ] || fail "$f is not executable"
+		bash -n "$f" || fail "$f does not parse"
+	done
+}

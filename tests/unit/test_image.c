@@ -7,6 +7,7 @@
 #include "b64.h"
 #include "check.h"
 #include "image.h"
+#include "osrelease.h"
 
 static void faults(void)
 {
@@ -193,6 +194,64 @@ static void format(void)
 	buf_free(&b);
 }
 
+static void cache(void)
+{
+	struct image_info i = {
+		.uid = 1000, .gid = 1001, .home = "/home/my coder", .init = true,
+		.os = "rocky", .os_like = "rhel centos fedora",
+	}, got;
+	const char *lines = "envbox-probe 1\nuser coder\nuid 1000\ngid 1001\n"
+			    "home /home/my coder\ninit yes\nos rocky\n"
+			    "os_like rhel centos fedora\n";
+	static const char *const bad[] = {
+		"", "envbox-probe 2\nuser coder\nuid 1\ngid 1\nhome /h\ninit no\nos x\nos_like \n",
+		"envbox-probe 1\nuser coder\nuid 1\ngid 1\nhome /h\ninit no\nos x\n",
+		"envbox-probe 1\nuser coder\nuid 1\ngid 1\nhome /h\ninit no\nos x\nos_like \nmore\n",
+		"envbox-probe 1\nuser coder\nuid -1\ngid 1\nhome /h\ninit no\nos x\nos_like \n",
+		"envbox-probe 1\nuser coder\nuid 99999999999\ngid 1\nhome /h\ninit no\nos x\nos_like \n",
+		"envbox-probe 1\nuser coder\nuid 1\ngid 1\nhome h\ninit no\nos x\nos_like \n",
+		"envbox-probe 1\nuser coder\nuid 1\ngid 1\nhome /h\ninit maybe\nos x\nos_like \n",
+		"envbox-probe 1\nuser coder\nuid 1\ngid 1\nhome /h\ninit no\nos X Y\nos_like \n",
+		"envbox-probe 1\nuser coder\ngid 1\nuid 1\nhome /h\ninit no\nos x\nos_like \n",
+		"envbox-probe 1\nuser coder\nuid 1\ngid 1\nhome /h\ninit no\nos x\nos_like ",
+	};
+	buf b = { 0 };
+
+	CHECK(image_cache_format(&i, "coder", &b) == 0);
+	CHECK_STR(b.p, lines);
+	CHECK(image_cache_parse(b.p, b.len, "coder", &got) == 0);
+	CHECK(got.uid == 1000 && got.gid == 1001 && got.init);
+	CHECK_STR(got.home, "/home/my coder");
+	CHECK_STR(got.os, "rocky");
+	CHECK_STR(got.os_like, "rhel centos fedora");
+	/* libdir is derived again, from ID_LIKE here. */
+	CHECK_STR(got.libdir, osrelease_libdir("rocky", "rhel centos fedora"));
+	image_info_free(&got);
+	/* Another user: a miss. */
+	CHECK(image_cache_parse(b.p, b.len, "root", &got) < 0);
+	/* A NUL inside a value: a miss. */
+	b.p[strlen("envbox-probe 1\nuser co")] = 0;
+	CHECK(image_cache_parse(b.p, b.len, "co", &got) < 0);
+	for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+		CHECK(image_cache_parse(bad[k], strlen(bad[k]), "coder", &got) < 0);
+		CHECK(got.home == NULL && got.os == NULL);
+	}
+	/* No ID_LIKE: an empty os_like line, NULL again on reading. */
+	i.os_like = NULL;
+	i.init = false;
+	buf_reset(&b);
+	CHECK(image_cache_format(&i, "1000", &b) == 0);
+	CHECK(image_cache_parse(b.p, b.len, "1000", &got) == 0);
+	CHECK(got.os_like == NULL && !got.init);
+	image_info_free(&got);
+	/* Values that cannot be lines are not kept. */
+	buf_reset(&b);
+	CHECK(image_cache_format(&i, "a\nb", &b) < 0);
+	i.home = "/a\nb";
+	CHECK(image_cache_format(&i, "coder", &b) < 0);
+	buf_free(&b);
+}
+
 int main(void)
 {
 	faults();
@@ -200,5 +259,6 @@ int main(void)
 	mask();
 	paths();
 	format();
+	cache();
 	return check_done("test_image");
 }
