@@ -178,6 +178,7 @@ for ((i = 1; i <= runs; i++)); do
 	awk -v a="$(tail -n 1 "$W/c.total")" -v b="$ready" 'BEGIN { print a + b }' >>"$W/c.withd"
 	awk -v a="$(tail -n 1 "$W/f.total")" -v b="$ready" 'BEGIN { print a + b }' >>"$W/f.withd"
 	timed envbox-docker probe "$IMAGE" "$USER_NAME" >>"$W/p.envbox"
+	timed envbox-docker probe "$IMAGE" "$USER_NAME" --cache "$W/probe-cache" >>"$W/p.cached"
 	timed "$here/bench/probe-original.sh" cli "$IMAGE" "$USER_NAME" >>"$W/p.cli"
 	timed "$here/bench/probe-original.sh" curl "$IMAGE" "$USER_NAME" >>"$W/p.curl"
 	if [ "$i" -eq "$runs" ]; then
@@ -185,6 +186,11 @@ for ((i = 1; i <= runs; i++)); do
 		BENCH_IMAGE=$IMAGE BENCH_CONTAINER=workspace_cvm BENCH_USER=$USER_NAME \
 			"$here/bench/applets.sh" "$runs" >"$W/applets.md"
 	fi
+	envbox_stop >/dev/null
+	# The same start without the probe's cache: a new image's first start.
+	rm -rf "$EB_DIR/data/envbox"
+	start_envbox
+	envbox_phases "$t0" | record n
 	envbox_stop >/dev/null
 done
 envbox_cleanup
@@ -227,26 +233,28 @@ gpu_med() { # gpu_med ROW-PREFIX
 	echo "ready from dockerd's \"API listen on\"). The CLI script and the curl floor run"
 	echo "right after, against the dockerd envbox started."
 	echo
-	echo "| step | envbox docker | docker CLI script | curl floor |"
-	echo "|---|---|---|---|"
-	echo "| before dockerd (config, runtime, user, args) | $(v e setup) | – | – |"
-	echo "| dockerd start, to its API (common) | $(v e dockerd) | (same) | (same) |"
-	echo "| dockerd ready → pull (wait, credentials) | $(v e ready) | – | – |"
-	echo "| pull, image up to date | $(v e pull) | $(v c pull) | $(v f pull) |"
-	echo "| probe (user, init, os-release) | $(v e probe) | $(v c probe) | $(v f probe) |"
-	echo "| mounts (envbox-mounts prepare) | $(v e mounts) | – | – |"
-	echo "| create (and remove the old container) | $(v e create) | – | $(sum f rm create) |"
-	echo "| start (envbox: create --start, the same process) | $(v e start) | – | $(v f start) |"
-	echo "| prune images (envbox: in the background from here) | $(v e prune) | $(v c prune) | $(v f prune) |"
-	echo "| CLI: rm old + run -d (create + start) | – | $(sum c rm run) | – |"
-	echo "| home dir: exec mkdir .coder (envbox: in the bootstrap's exec) | $(v e exec) | $(v c exec) | $(v f exec) |"
-	echo "| **after dockerd ready** | **$(v e after)** | **$(v c total)** | **$(v f total)** |"
-	echo "| **launch to complete, with dockerd** | **$(v e total)** | $(v c withd) | $(v f withd) |"
+	echo "| step | envbox docker (restart: probe cached) | envbox docker (first start of the image) | docker CLI script | curl floor |"
+	echo "|---|---|---|---|---|"
+	echo "| before dockerd (config, runtime, user, args) | $(v e setup) | $(v n setup) | – | – |"
+	echo "| dockerd start, to its API (common) | $(v e dockerd) | $(v n dockerd) | (same) | (same) |"
+	echo "| dockerd ready → pull (wait, credentials) | $(v e ready) | $(v n ready) | – | – |"
+	echo "| pull, image up to date | $(v e pull) | $(v n pull) | $(v c pull) | $(v f pull) |"
+	echo "| probe (user, init, os-release) | $(v e probe) | $(v n probe) | $(v c probe) | $(v f probe) |"
+	echo "| mounts (envbox-mounts prepare) | $(v e mounts) | $(v n mounts) | – | – |"
+	echo "| create (and remove the old container) | $(v e create) | $(v n create) | – | $(sum f rm create) |"
+	echo "| start (envbox: create --start, the same process) | $(v e start) | $(v n start) | – | $(v f start) |"
+	echo "| prune images (envbox: in the background from here) | $(v e prune) | $(v n prune) | $(v c prune) | $(v f prune) |"
+	echo "| CLI: rm old + run -d (create + start) | – | – | $(sum c rm run) | – |"
+	echo "| home dir: exec mkdir .coder (envbox: in the bootstrap's exec) | $(v e exec) | $(v n exec) | $(v c exec) | $(v f exec) |"
+	echo "| **after dockerd ready** | **$(v e after)** | **$(v n after)** | **$(v c total)** | **$(v f total)** |"
+	echo "| **launch to complete, with dockerd** | **$(v e total)** | **$(v n total)** | $(v c withd) | $(v f withd) |"
 	echo
 	echo "| ratio, per run: median (min–max) | after dockerd ready | with dockerd start |"
 	echo "|---|---|---|"
-	echo "| envbox / CLI script | $(ratios "$W/e.after" "$W/c.total") | $(ratios "$W/e.total" "$W/c.withd") |"
-	echo "| envbox / curl floor | $(ratios "$W/e.after" "$W/f.total") | $(ratios "$W/e.total" "$W/f.withd") |"
+	echo "| envbox (restart) / CLI script | $(ratios "$W/e.after" "$W/c.total") | $(ratios "$W/e.total" "$W/c.withd") |"
+	echo "| envbox (restart) / curl floor | $(ratios "$W/e.after" "$W/f.total") | $(ratios "$W/e.total" "$W/f.withd") |"
+	echo "| envbox (first start) / CLI script | $(ratios "$W/n.after" "$W/c.total") | $(ratios "$W/n.total" "$W/c.withd") |"
+	echo "| envbox (first start) / curl floor | $(ratios "$W/n.after" "$W/f.total") | $(ratios "$W/n.total" "$W/f.withd") |"
 	echo "| CLI script / curl floor | $(ratios "$W/c.total" "$W/f.total") | $(ratios "$W/c.withd" "$W/f.withd") |"
 	echo
 	echo "The curl floor request by request (curl's time_total, median (min–max) ms):"
@@ -263,6 +271,7 @@ gpu_med() { # gpu_med ROW-PREFIX
 	echo "| method | ms | envbox-docker probe faster by |"
 	echo "|---|---|---|"
 	echo "| envbox-docker probe (created, never started; archive reads) | $(cell "$W/p.envbox") | 1 |"
+	echo "| envbox-docker probe --cache, answered from the cache | $(cell "$W/p.cached") | – |"
 	echo "| original: start + 3 execs + rm, docker CLI | $(cell "$W/p.cli") | $(ratios "$W/p.cli" "$W/p.envbox")× |"
 	echo "| original: start + 3 execs + rm, curl | $(cell "$W/p.curl") | $(ratios "$W/p.curl" "$W/p.envbox")× |"
 	echo "| envbox's method, docker CLI (create, cp ×3, rm) | $(v c probe) | (in 1) |"
