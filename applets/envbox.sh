@@ -383,7 +383,8 @@ run_ldconfig() {
 
 # Created and started by one process (create --start logs "Starting up
 # workspace..."); then the images no container uses are pruned in the
-# background, beside the steps that follow (prune_done waits for it).
+# background, beside the steps that follow and the bootstrap's start
+# (prune_done reaps it).
 create_container() {
 	log "Creating workspace..."
 	set -- --runtime "$runtime" --hostname "$hostname" --pass-env "${CODER_INNER_ENVS:-}" --agent-env
@@ -417,7 +418,6 @@ after_start() {
 	if [ -z "${CODER_BOOTSTRAP_SCRIPT:-}" ]; then
 		envbox-docker exec "$container" --user "$uid:$gid" -- mkdir -p "$home/.coder"
 	fi
-	prune_done
 }
 
 # With sysbox the workspace sees a cgroup of its own whose CPU quota is not
@@ -625,6 +625,7 @@ docker_main() {
 	log "Envbox startup complete!"
 	startup_done
 	bootstrap
+	prune_done
 	watch_workspace
 	supervise
 }
