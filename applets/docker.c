@@ -28,7 +28,7 @@ const char docker_usage[] =
 	"        Print USER's \"uid N\", \"gid N\", \"home DIR\", then \"init yes|no\"\n"
 	"        (/sbin/init exists, symlinks followed), \"os ID\" (/etc/os-release\n"
 	"        ID, \"linux\" when absent) and \"libdir DIR\", read through the\n"
-	"        archive API from a container created, never started, always removed.\n"
+	"        archive API from containers created, never started, always removed.\n"
 	"        --json: the same as one object. --cache DIR: keep the answer\n"
 	"        per image ID in DIR and answer from there while the ID is the same.\n"
 	"  prune   Remove images no container uses; print the bytes reclaimed.\n"
