@@ -90,6 +90,8 @@ const char docker_usage[] =
 	"  ENVBOX_LOG_FORMAT    json (the build log's JSON lines) or text; unset:\n"
 	"                       plain \"envbox-docker: ...\" messages\n"
 	"  CODER_DEBUG          true: debug entries are written\n"
+	"  ENVBOX_LIBCURL       the libcurl the HTTP commands load on their first\n"
+	"                       request (default libcurl.so.4)\n"
 	"\n"
 	"Exit codes: 0 done, 1 failed (for an error answer: the daemon's message\n"
 	"and the HTTP status), 2 usage error. exec: CMD's exit status.\n";

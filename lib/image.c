@@ -431,6 +431,7 @@ static int collect(const char *p, size_t n, void *arg, eb_err *e)
 struct known {
 	const char *path;  /* as asked */
 	bool want_data;
+	bool os;           /* one of the os-release files (only one is read) */
 	int rc;            /* as lookup's: 1 regular file, 0 not (why), -1 unknown */
 	bool has_data;     /* data holds the file's bytes */
 	buf data;
@@ -734,6 +735,14 @@ static void took_data(struct known *k, docker_call *c)
 	}
 }
 
+/* Frees what a call holds (its path is ours) and empties it for reuse. */
+static void call_reset(docker_call *c)
+{
+	docker_call_free(c);
+	free((char *)c->req.path);
+	memset(c, 0, sizeof *c);
+}
+
 static bool pending(const struct known *k)
 {
 	return k->rc < 0 && k->hops >= 0;
@@ -743,11 +752,11 @@ static bool pending(const struct known *k)
  * cannot learn is left to lookup(). */
 static void prefetch(struct probe *pr)
 {
-	static const struct { const char *path; bool data; } paths[] = {
-		{ "/etc/passwd", true },
-		{ "/etc/os-release", true },
-		{ "/usr/lib/os-release", true },
-		{ "/sbin/init", false },
+	static const struct { const char *path; bool data, os; } paths[] = {
+		{ "/etc/passwd", true, false },
+		{ "/etc/os-release", true, true },
+		{ "/usr/lib/os-release", true, true },
+		{ "/sbin/init", false, false },
 	};
 	const size_t n = sizeof paths / sizeof *paths;
 	docker_call calls[sizeof paths / sizeof *paths];
@@ -762,6 +771,7 @@ static void prefetch(struct probe *pr)
 		memset(k, 0, sizeof *k);
 		k->path = paths[i].path;
 		k->want_data = paths[i].data;
+		k->os = paths[i].os;
 		k->rc = -1;
 		k->at = xstrdup(k->path);
 	}
@@ -772,9 +782,7 @@ static void prefetch(struct probe *pr)
 		for (size_t i = 0; i < n; i++) {
 			if (!pending(&pr->known[i]))
 				continue;
-			docker_call_free(&calls[m]);
-			free((char *)calls[m].req.path);
-			memset(&calls[m], 0, sizeof calls[m]);
+			call_reset(&calls[m]);
 			calls[m].req.method = "HEAD";
 			calls[m].req.path = archive_path(pr, m, pr->known[i].at);
 			calls[m].header = PATH_STAT_HEADER;
@@ -800,15 +808,12 @@ static void prefetch(struct probe *pr)
 
 			if (!k->want_data || k->rc != 1)
 				continue;
-			if (str_starts(k->path, "/etc/os-release") ||
-			    str_starts(k->path, "/usr/lib/os-release")) {
+			if (k->os) {
 				if (os_taken)
 					continue;
 				os_taken = true;
 			}
-			docker_call_free(&calls[m]);
-			free((char *)calls[m].req.path);
-			memset(&calls[m], 0, sizeof calls[m]);
+			call_reset(&calls[m]);
 			calls[m].req.method = "GET";
 			calls[m].req.path = archive_path(pr, m, k->at);
 			calls[m].max = FILE_MAX + PEEK_MAX;
@@ -818,10 +823,8 @@ static void prefetch(struct probe *pr)
 			for (size_t j = 0; j < m; j++)
 				took_data(&pr->known[idx[j]], &calls[j]);
 	}
-	for (size_t i = 0; i < n; i++) {
-		docker_call_free(&calls[i]);
-		free((char *)calls[i].req.path);
-	}
+	for (size_t i = 0; i < n; i++)
+		call_reset(&calls[i]);
 }
 
 static void known_free(struct probe *pr)
@@ -833,10 +836,11 @@ static void known_free(struct probe *pr)
 	pr->nknown = 0;
 }
 
-static void warn_to(const struct image_probe_opts *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* A message for the probe's log (warnings as LOG_INFO, notes LOG_DEBUG). */
+static void note(const struct image_probe_opts *o, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
-static void warn_to(const struct image_probe_opts *o, const char *fmt, ...)
+static void note(const struct image_probe_opts *o, int level, const char *fmt, ...)
 {
 	va_list ap;
 	char *msg;
@@ -846,7 +850,7 @@ static void warn_to(const struct image_probe_opts *o, const char *fmt, ...)
 	va_start(ap, fmt);
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	o->log(o->log_arg, LOG_INFO, msg);
+	o->log(o->log_arg, level, msg);
 	free(msg);
 }
 
@@ -925,10 +929,10 @@ static int probe_os(struct probe *pr, struct image_info *out, eb_err *e)
 		if (rc == 0)
 			continue;
 		if (osrelease_parse(data.p, data.len, &osr, &why) < 0) {
-			warn_to(o, "warning: %s's %s: %s; taking os \"linux\"",
+			note(o, LOG_INFO, "warning: %s's %s: %s; taking os \"linux\"",
 				o->image, files[i], why.msg);
 		} else if (!valid_os_id(osr.id)) {
-			warn_to(o, "warning: %s's %s: ID \"%.64s\" is not a valid os-release ID; taking os \"linux\"",
+			note(o, LOG_INFO, "warning: %s's %s: ID \"%.64s\" is not a valid os-release ID; taking os \"linux\"",
 				o->image, files[i], osr.id);
 			os_release_free(&osr);
 		} else {
@@ -946,6 +950,15 @@ static int probe_os(struct probe *pr, struct image_info *out, eb_err *e)
 		out->os = xstrdup("linux");
 	out->libdir = osrelease_libdir(out->os, out->os_like);
 	return 0;
+}
+
+/* The daemon's 404 for the image, said as what to do about it. */
+static void not_present(const struct image_probe_opts *o, eb_err *e)
+{
+	eb_err inner = *e;
+
+	eb_errf(e, "image %s is not present (pull it first): %s", o->image,
+		inner.msg);
 }
 
 /* The container's id from a create answer, or NULL. */
@@ -1018,8 +1031,7 @@ static int create_probe(struct probe *pr, const char *image, bool two,
 	if (calls[0].rc < 0) {
 		*e = calls[0].err;
 		if (calls[0].status == 404)
-			eb_errf(e, "image %s is not present (pull it first): %s",
-				pr->o->image, calls[0].err.msg);
+			not_present(pr->o, e);
 	} else if (!ids[0]) {
 		eb_errf(e, "POST /containers/create: no container Id in the answer");
 	} else {
@@ -1057,11 +1069,10 @@ static void delete_containers(struct probe *pr, char **ids, size_t n, eb_err *e)
 	}
 	if (docker_batch(pr->d, calls, n, &be) < 0)
 		*e = be;
-	for (size_t i = n; i-- > 0;) {
+	for (size_t i = 0; i < n; i++) {
 		if (calls[i].rc < 0 && !e->msg[0])
 			eb_errf(e, "%.12s: %s", ids[i], calls[i].err.msg);
-		docker_call_free(&calls[i]);
-		free((char *)calls[i].req.path);
+		call_reset(&calls[i]);
 	}
 }
 
@@ -1255,12 +1266,8 @@ static char *image_id(docker *d, const struct image_probe_opts *o,
 	char *id = NULL;
 
 	if (docker_request(d, &r, &status, &out, e) < 0) {
-		if (status == 404) {
-			eb_err inner = *e;
-
-			eb_errf(e, "image %s is not present (pull it first): %s",
-				o->image, inner.msg);
-		}
+		if (status == 404)
+			not_present(o, e);
 	} else if (json_parse(&doc, out.p ? out.p : "", out.len, e) < 0 ||
 		   !(id = json_strdup(&doc, json_obj_get(&doc, 0, "Id")))) {
 		eb_errf(e, "GET %s: no image Id in the answer", path);
@@ -1269,23 +1276,6 @@ static char *image_id(docker *d, const struct image_probe_opts *o,
 	buf_free(&out);
 	free(path);
 	return id;
-}
-
-static void cache_note(const struct image_probe_opts *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void cache_note(const struct image_probe_opts *o, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg;
-
-	if (!o->log)
-		return;
-	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
-	va_end(ap);
-	o->log(o->log_arg, LOG_DEBUG, msg);
-	free(msg);
 }
 
 /* Writes file atomically and removes the directory's other probe files;
@@ -1302,21 +1292,21 @@ static void cache_store(const struct image_probe_opts *o, const char *dir,
 	if (image_cache_format(i, o->user, &b) < 0)
 		goto out;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		cache_note(o, "probe cache %s: %s", dir, strerror(errno));
+		note(o, LOG_DEBUG, "probe cache %s: %s", dir, strerror(errno));
 		goto out;
 	}
 	if (!(f = fopen(tmp, "w"))) {
-		cache_note(o, "probe cache %s: %s", tmp, strerror(errno));
+		note(o, LOG_DEBUG, "probe cache %s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	if (fwrite(b.p, 1, b.len, f) != b.len || fflush(f) || fsync(fileno(f)) ||
 	    fclose(f)) {
-		cache_note(o, "probe cache %s: %s", tmp, strerror(errno));
+		note(o, LOG_DEBUG, "probe cache %s: %s", tmp, strerror(errno));
 		unlink(tmp);
 		goto out;
 	}
 	if (rename(tmp, file) < 0) {
-		cache_note(o, "probe cache %s: %s", file, strerror(errno));
+		note(o, LOG_DEBUG, "probe cache %s: %s", file, strerror(errno));
 		unlink(tmp);
 		goto out;
 	}
@@ -1355,7 +1345,7 @@ int image_probe_cached(docker *d, const struct image_probe_opts *o,
 	file = cache_file(dir, id);
 	if (file && read_file(file, CACHE_MAX, &b, &ignored) == 0 &&
 	    image_cache_parse(b.p ? b.p : "", b.len, o->user, out) == 0) {
-		cache_note(o, "probe: %s from the cache (image %.19s)", o->image, id);
+		note(o, LOG_DEBUG, "probe: %s from the cache (image %.19s)", o->image, id);
 		*hit = true;
 		ret = 0;
 	} else {

@@ -257,6 +257,17 @@ PY
 	echo "$EB_PID" >"$BATS_FILE_TMPDIR/eb_pid"
 	[ "$(inspect '{{json .Path}}')" = '"/sbin/init"' ]
 	[ "$(inspect '{{.Config.Hostname}}')" = workspace_cvm ]
+	# The first run's image, used by no container now, is pruned (in the
+	# background: it may still be under way when startup is complete).
+	grep -q 'Pruning images to free up disk' "$EB_OUT"
+	for ((i = 0; i < 50; i++)); do
+		docker image inspect "$REGISTRY/$IMAGE_NOINIT" >/dev/null 2>&1 || break
+		sleep 0.1
+	done
+	run docker image inspect "$REGISTRY/$IMAGE_NOINIT"
+	assert_failure
+	run docker image inspect "$REGISTRY/$IMAGE_INIT"
+	assert_success
 	[ "$(inspect '{{.HostConfig.CpuQuota}} {{.HostConfig.Memory}}')" = "0 0" ]
 	run ip -4 -o addr show docker0
 	assert_output --partial "172.19.0.1/30"
