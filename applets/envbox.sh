@@ -151,8 +151,21 @@ start_sysbox() {
 # root filesystems under /var/lib/docker and each CODER_MOUNTS source.
 # Logs the first that cannot.
 sources_support_idmap() {
-	for path in /var/lib/docker $(envbox-mounts parse | cut -d' ' -f2); do
-		verdict=$(envbox-xid probe "$path" | sed -n 's/^idmap //p')
+	# Parsed first, on its own: a failure stops startup (no pipefail in sh).
+	parsed=$(envbox-mounts parse)
+	paths=/var/lib/docker
+	while read -r _ src _; do
+		[ -z "$src" ] || paths="$paths
+$src"
+	done <<-PARSED
+	$parsed
+	PARSED
+	while IFS= read -r path; do
+		if ! probe=$(envbox-xid probe "$path"); then
+			log "Idmapped mounts disabled for sysbox: $path: the probe failed"
+			return 1
+		fi
+		verdict=$(printf '%s\n' "$probe" | sed -n 's/^idmap //p')
 		case $verdict in
 		yes*) ;;
 		*)
@@ -160,7 +173,9 @@ sources_support_idmap() {
 			return 1
 			;;
 		esac
-	done
+	done <<-PATHS
+	$paths
+	PATHS
 }
 
 ensure_remap_user() {
@@ -209,15 +224,24 @@ start_dockerd() {
 	# The data root (the last --data-root, as dockerd takes it): the
 	# probe's cache lives there, with the images it describes.
 	data_root=/var/lib/docker
+	exec_root=/var/run/docker
 	prev=""
 	for arg; do
-		case $prev in --data-root) data_root=$arg ;; esac
-		case $arg in --data-root=*) data_root=${arg#--data-root=} ;; esac
+		case $prev in
+		--data-root) data_root=$arg ;;
+		--exec-root) exec_root=$arg ;;
+		esac
+		case $arg in
+		--data-root=*) data_root=${arg#--data-root=} ;;
+		--exec-root=*) exec_root=${arg#--exec-root=} ;;
+		esac
 		prev=$arg
 	done
 	log "Waiting for dockerd to startup... (its log: $dockerd_log)"
 	debug "dockerd $*"
-	"$@" >>"$dockerd_log" 2>&1 &
+	# dockerd needs none of the secrets envbox was given.
+	env -u CODER_IMAGE_PULL_SECRET -u CODER_AGENT_TOKEN -u ENVBOX_REGISTRY_AUTH \
+		"$@" >>"$dockerd_log" 2>&1 &
 	dockerd_pid=$!
 	if ! step envbox-wait docker --timeout 300 --pid "$dockerd_pid"; then
 		if grep -q 'no space left on device' "$dockerd_log"; then
@@ -260,12 +284,16 @@ install_certs() {
 }
 
 pull_image() {
-	# The credentials reach the pull through its environment (readable by
-	# root only), never argv or a file, and leave ours right after.
+	step pull_with_credentials || failed $?
+}
+
+# The credentials reach the pull through its environment (readable by root
+# only), never argv or a file; this runs in step's subshell, so they never
+# enter envbox's own environment (nor a dockerd started after it).
+pull_with_credentials() {
 	ENVBOX_REGISTRY_AUTH=$(envbox-auth --image "$image")
 	export ENVBOX_REGISTRY_AUTH
-	step envbox-docker pull "$image" --retries "${ENVBOX_PULL_RETRIES:-10}" || failed $?
-	unset ENVBOX_REGISTRY_AUTH
+	exec envbox-docker pull "$image" --retries "${ENVBOX_PULL_RETRIES:-10}"
 }
 
 probe_image() {
@@ -295,8 +323,16 @@ prepare_mounts() {
 		release_idmapped_mounts
 		set -- "$@" --idmap-dir "$idmap_dir"
 	fi
-	binds=$(envbox-mounts parse "/var/lib/coder/docker:/var/lib/docker,/var/lib/coder/containers:/var/lib/containers${CODER_MOUNTS:+,$CODER_MOUNTS}" |
-		envbox-mounts prepare "$@")
+	# What envbox itself needs is never a mount source.
+	set -- "$@" --protect "$data_root" --protect "$exec_root" --protect "$logdir" \
+		--protect "$idmap_dir" --protect "${ENVBOX_NO_SPACE_DATA_ROOT:-/var/lib/docker.bak}"
+	case ${DOCKER_HOST:-} in
+	unix://*) set -- "$@" --protect "${DOCKER_HOST#unix://}" ;;
+	esac
+	# Two steps, not a pipeline: sh has no pipefail, and a parse that
+	# failed must stop startup, not start a workspace without its mounts.
+	parsed=$(envbox-mounts parse "/var/lib/coder/docker:/var/lib/docker,/var/lib/coder/containers:/var/lib/containers${CODER_MOUNTS:+,$CODER_MOUNTS}")
+	binds=$(printf '%s\n' "$parsed" | envbox-mounts prepare "$@")
 }
 
 # The idmapped mounts of prepare_mounts (left by an earlier run too).
@@ -599,13 +635,14 @@ docker_main() {
 	waiter_pid=""
 	prune_pid=""
 	data_root=/var/lib/docker
+	exec_root=/var/run/docker
 	logs_pid=${ENVBOX_LOGS_PID:-}
 	sysbox_mgr_pid=""
 	sysbox_fs_pid=""
 	logdir=${ENVBOX_LOG_DIR:-/var/log/envbox}
 	idmap_dir=${ENVBOX_IDMAP_DIR:-/run/envbox/idmap}
 	trap on_exit EXIT
-	trap on_signal TERM INT
+	trap on_signal HUP INT QUIT TERM
 
 	send_logs_to_coder
 	read_settings

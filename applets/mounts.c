@@ -338,10 +338,8 @@ static void choose_idmap(struct prepare_plan *plan, const struct mountinfo *mi,
 				s->gid, e.msg);
 			continue;
 		}
-		if (exists && stat(s->path, &st)) {
-			snprintf(p.why, sizeof p.why, "unable to stat it: %s", strerror(errno));
-			p.idmap = false;
-		} else if (p.idmap && exists && (st.st_uid >= offset || st.st_gid >= offset)) {
+		st = s->r.st;
+		if (p.idmap && exists && (st.st_uid >= offset || st.st_gid >= offset)) {
 			snprintf(p.why, sizeof p.why, "owned by %u:%u, shifted before",
 				 (unsigned)st.st_uid, (unsigned)st.st_gid);
 			p.idmap = false;
@@ -383,8 +381,8 @@ static void mount_idmapped(const struct prepare_plan *plan, struct spec *binds,
 		if (!c[i].on)
 			continue;
 		stage = xasprintf("%s/%zu", dir, i);
-		if (idmap_mount(s->path, stage, offset, 65536, &e)) {
-			if (prepare_own(s->path, c[i].uid, c[i].gid, c[i].chmod ? 02755 : -1,
+		if (idmap_mount_at(s->r.fd, s->path, stage, offset, 65536, IDMAP_NODEV, &e)) {
+			if (prepare_own(s->r.fd, c[i].uid, c[i].gid, c[i].chmod ? 02755 : -1,
 					&why))
 				die("prepare: %s: %s (and no idmapped mount: %s)", s->src,
 				    why.msg, e.msg);
@@ -412,6 +410,7 @@ static int cmd_prepare(int argc, char **argv)
 {
 	const char *file = NULL, *home = NULL, *uid_s = NULL, *gid_s = NULL, *v;
 	const char *idmap_dir = NULL;
+	const char **protect = xcalloc((size_t)argc, sizeof *protect);
 	struct idmap_choice *choice;
 	struct prepare_opts o = { .offset = PREPARE_OFFSET };
 	struct spec *binds = NULL;
@@ -436,7 +435,11 @@ static int cmd_prepare(int argc, char **argv)
 			file = v;
 		else if ((v = opt_value(argc, argv, &i, "--idmap-dir")))
 			idmap_dir = v;
-		else if (argv[i][0] == '-')
+		else if ((v = opt_value(argc, argv, &i, "--protect"))) {
+			if (v[0] != '/')
+				usage_error("prepare: --protect \"%s\" is not an absolute path", v);
+			protect[o.nprotect++] = v;
+		} else if (argv[i][0] == '-')
 			usage_error("prepare: unknown option '%s'", argv[i]);
 		else
 			usage_error("prepare: unexpected argument '%s' (bind lines "
@@ -456,6 +459,7 @@ static int cmd_prepare(int argc, char **argv)
 	    prepare_shift("--gid", o.gid, o.offset, &shifted, &e))
 		usage_error("prepare: %s", e.msg);
 	o.home = home;
+	o.protect = protect;
 
 	/* Read every line first: a bad one must stop us before any change. */
 	for (;;) {
@@ -499,6 +503,7 @@ static int cmd_prepare(int argc, char **argv)
 	for (size_t i = 0; i < n; i++)
 		spec_free(&binds[i]);
 	free(binds);
+	free(protect);
 	buf_free(&out);
 	return 0;
 }

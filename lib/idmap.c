@@ -529,19 +529,34 @@ out:
 int idmap_mount(const char *src, const char *dst, uint32_t offset, uint32_t count,
 		eb_err *e)
 {
+	struct stat st;
+	int fd, rc;
+
+	if (stat(src, &st) || (fd = open(src, O_PATH | O_CLOEXEC)) < 0) {
+		eb_errf(e, "unable to stat %s: %s", src, strerror(errno));
+		return -1;
+	}
+	rc = idmap_mount_at(fd, src, dst, offset, count, 0, e);
+	close(fd);
+	return rc;
+}
+
+int idmap_mount_at(int srcfd, const char *src, const char *dst, uint32_t offset,
+		   uint32_t count, uint64_t attrs, eb_err *e)
+{
 	struct idmap_kver k = { 0, 0 };
-	struct idmap_attr attr = { .attr_set = MOUNT_ATTR_IDMAP };
+	struct idmap_attr attr = { .attr_set = MOUNT_ATTR_IDMAP | attrs };
 	struct stat st;
 	int tree, ns, rc = -1;
 
 	if (idmap_kver_running(&k, e))
 		return -1;
-	if (stat(src, &st)) {
+	if (fstat(srcfd, &st)) {
 		eb_errf(e, "unable to stat %s: %s", src, strerror(errno));
 		return -1;
 	}
-	tree = (int)syscall(SYS_open_tree, AT_FDCWD, src,
-			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	tree = (int)syscall(SYS_open_tree, srcfd, "",
+			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
 	if (tree < 0) {
 		if (errno == ENOSYS)
 			eb_errf(e, "the kernel (Linux %u.%u) has no open_tree: idmapped "

@@ -65,5 +65,10 @@ int idmap_userns(uint32_t offset, uint32_t count, eb_err *e);
  * cannot, already idmapped). */
 int idmap_mount(const char *src, const char *dst, uint32_t offset, uint32_t count,
 		eb_err *e);
+/* The same for the file srcfd is open on (O_PATH will do; src names it in
+ * messages), with MOUNT_ATTR_* attrs set too (IDMAP_NODEV). */
+#define IDMAP_NODEV 0x00000004u /* MOUNT_ATTR_NODEV */
+int idmap_mount_at(int srcfd, const char *src, const char *dst, uint32_t offset,
+		   uint32_t count, uint64_t attrs, eb_err *e);
 
 #endif

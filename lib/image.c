@@ -898,6 +898,13 @@ static int probe_user(struct probe *pr, struct image_info *out, eb_err *e)
 		eb_err inner = *e;
 
 		eb_errf(e, "%s's /etc/passwd: %s", o->image, inner.msg);
+	} else if (u.home[0] != '/') {
+		/* The home becomes a mount destination and a working
+		 * directory: both must be absolute. */
+		eb_errf(e, "user \"%s\" in %s's /etc/passwd has the home directory "
+			"\"%.200s\", which is not an absolute path", o->user, o->image, u.home);
+		pw_user_free(&u);
+		rc = -1;
 	} else {
 		out->uid = u.uid;
 		out->gid = u.gid;

@@ -26,23 +26,6 @@ static const char *const private_dsts[] = {
 				* handles it: nothing for us to shift */
 };
 
-/* Sources that are never chowned or chmodded, nor anything below them
- * (checked on the path with symlinks resolved): handing them to the inner
- * root would break the outer container or envbox itself. */
-static const char *const refused_srcs[] = {
-	"/proc",               /* the kernel's views: not ours to own */
-	"/sys",
-	"/dev",                /* device nodes and their directories */
-	"/var/lib/docker",     /* envbox's dockerd: images, containers */
-	"/var/lib/docker.bak", /* the same, on the disk-full fallback */
-	"/var/run/docker",     /* its exec root and socket */
-	"/run/docker",
-	"/var/run/docker.sock",
-	"/run/docker.sock",
-	"/var/log/envbox",     /* envbox's logs */
-	"/run/sysbox",         /* sysbox-mgr's socket */
-};
-
 /* Strips trailing slashes: "/a/" names "/a". Returns the length kept. */
 static size_t trimmed_len(const char *s)
 {
@@ -51,22 +34,6 @@ static size_t trimmed_len(const char *s)
 	while (n > 1 && s[n - 1] == '/')
 		n--;
 	return n;
-}
-
-const char *prepare_refused_src(const char *path)
-{
-	size_t n = trimmed_len(path);
-
-	if (n == 1 && path[0] == '/')
-		return "/";
-	for (size_t i = 0; i < sizeof refused_srcs / sizeof *refused_srcs; i++) {
-		size_t rn = strlen(refused_srcs[i]);
-
-		if (n >= rn && !memcmp(path, refused_srcs[i], rn) &&
-		    (n == rn || path[rn] == '/'))
-			return refused_srcs[i];
-	}
-	return NULL;
 }
 
 bool prepare_private_dst(const char *dst)
@@ -221,77 +188,25 @@ static int fail(eb_err *e, const struct prepare_step *s, const char *fmt, ...)
 	return -1;
 }
 
-/* Resolves s->src into s->path as docker will: symlinks followed. A missing
- * source becomes the real path of its nearest existing ancestor plus the
- * missing rest, which starts at s->create_from. */
-static int resolve(struct prepare_step *s, eb_err *e)
+/* The mount table's name for the filesystem holding path. */
+static const char *fstype_of(void *ctx, int fd, const char *path)
 {
-	const char *src = s->src, *p, *c;
-	char *real, *prefix;
-	size_t len = 0, end;
-	struct stat st;
-	buf b = { 0 };
+	const struct mountinfo_entry *m = mountinfo_find(ctx, path);
 
-	real = realpath(src, NULL);
-	if (real) {
-		s->path = real;
-		return 0;
-	}
-	if (errno != ENOENT)
-		return fail(e, s, "unable to resolve: %s", strerror(errno));
+	(void)fd;
+	return m ? m->fstype : NULL;
+}
 
-	/* The first prefix that is missing; the one before it exists. */
-	p = src;
-	for (;;) {
-		c = next_comp(&p, &len);
-		if (!c) /* every prefix exists, yet the whole does not: a race */
-			return fail(e, s, "unable to resolve: %s", strerror(ENOENT));
-		end = (size_t)(c - src) + len;
-		prefix = xstrndup(src, end);
-		real = realpath(prefix, NULL);
-		if (real) {
-			free(prefix);
-			free(real);
-			continue;
-		}
-		if (errno != ENOENT) {
-			fail(e, s, "unable to resolve %s: %s", prefix, strerror(errno));
-			free(prefix);
-			return -1;
-		}
-		if (!lstat(prefix, &st)) {
-			fail(e, s, "%s is a symbolic link to a missing path", prefix);
-			free(prefix);
-			return -1;
-		}
-		free(prefix);
-		break;
-	}
-	/* c is the first missing component; its parent exists. */
-	prefix = xstrndup(src, (size_t)(c - src));
-	real = realpath(prefix, NULL);
-	free(prefix);
-	if (!real)
-		return fail(e, s, "unable to resolve: %s", strerror(errno));
-	buf_adds(&b, real);
-	if (strcmp(real, "/"))
-		buf_addc(&b, '/');
-	free(real);
-	s->create_from = b.len;
-	p = c;
-	while ((c = next_comp(&p, &len))) {
-		/* mkdir -p would make "a/.." then take it back out; docker
-		 * would not agree on the path. Refuse rather than guess. */
-		if (comp_is(c, len, "..")) {
-			buf_free(&b);
-			return fail(e, s, "\"..\" after a missing directory");
-		}
-		if (b.p[b.len - 1] != '/')
-			buf_addc(&b, '/');
-		buf_add(&b, c, len);
-	}
-	s->path = buf_steal(&b);
-	return 0;
+/* A kernel-interface filesystem mounted inside path (a recursive bind
+ * would carry it in), or NULL. */
+static const struct mountinfo_entry *pseudo_inside(const struct mountinfo *mi,
+						   const char *path)
+{
+	for (size_t i = 0; i < mi->n; i++)
+		if (srcpol_under(mi->v[i].target, path) &&
+		    srcpol_pseudo_type(mi->v[i].fstype))
+			return &mi->v[i];
+	return NULL;
 }
 
 /* What kind of file mode is, for a warning; NULL for a directory or a
@@ -327,7 +242,6 @@ static int decide(struct prepare_step *s, bool private_dst, const struct mountin
 		  eb_err *e)
 {
 	const struct mountinfo_entry *m;
-	const char *refused;
 	struct stat st;
 	bool dir;
 
@@ -342,20 +256,16 @@ static int decide(struct prepare_step *s, bool private_dst, const struct mountin
 		if (!m || m->ro)
 			return -1;
 	}
+	if ((m = pseudo_inside(mi, s->path)))
+		return fail(e, s, "refused: a %s filesystem (a kernel interface) is "
+			    "mounted inside it, at %s", m->fstype, m->target);
 	if (private_dst)
 		return 0;
-	refused = prepare_refused_src(s->path);
-	if (refused && !strcmp(refused, "/"))
-		return fail(e, s, "refusing to change the owner and mode of /");
-	if (refused)
-		return fail(e, s, "refusing to change the owner and mode of %s, which is "
-			    "%s or below it (the system's or envbox's own)", s->path, refused);
 	if (s->create_from) {
 		s->chown = s->chmod = true;
 		return 0;
 	}
-	if (stat(s->path, &st))
-		return fail(e, s, "unable to stat: %s", strerror(errno));
+	st = s->r.st;
 	s->warning = special_kind(st.st_mode);
 	if (s->warning)
 		return 0;
@@ -390,29 +300,63 @@ int prepare_plan(struct prepare_plan *p, const struct prepare_opts *o,
 {
 	uint32_t root_id, user_uid, user_gid;
 	bool *home = xcalloc(n, sizeof *home);
+	char **written = xcalloc(n ? n : 1, sizeof *written);
+	struct srcpol_res *res = xcalloc(n ? n : 1, sizeof *res);
+	struct srcpol_env env = { .protect = o->protect, .nprotect = o->nprotect,
+				  .fstype = fstype_of, .ctx = (void *)mi };
+	size_t bad = 0;
+	eb_err why;
+	int rc = -1;
 
-	p->v = xcalloc(n, sizeof *p->v);
+	p->v = xcalloc(n ? n : 1, sizeof *p->v);
 	p->n = n;
+	for (size_t i = 0; i < n; i++)
+		p->v[i].r.fd = -1;
+	env.rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (env.rootfd < 0) {
+		eb_errf(e, "unable to open /: %s", strerror(errno));
+		goto out;
+	}
 	if (prepare_shift("root uid", 0, o->offset, &root_id, e) ||
 	    prepare_shift("uid", o->uid, o->offset, &user_uid, e) ||
 	    prepare_shift("gid", o->gid, o->offset, &user_gid, e))
-		goto fail;
+		goto out;
 
 	for (size_t i = 0; i < n; i++) {
 		struct prepare_step *s = &p->v[i];
 
 		s->src = binds[i].src;
 		s->dst = binds[i].dst;
+		s->ro = binds[i].ro;
 		if (binds[i].kind != SPEC_BIND) {
 			eb_errf(e, "%s: not a bind entry", s->src ? s->src : "?");
-			goto fail;
+			goto out;
 		}
-		if (resolve(s, e))
-			goto fail;
+		written[i] = path_clean(s->src);
+		if (srcpol_check_path(&env, written[i], s->ro, &why) ||
+		    srcpol_resolve(&env, s->src, &s->r, &why)) {
+			fail(e, s, "%s", why.msg);
+			goto out;
+		}
+		s->path = s->r.path;
+		s->create_from = s->r.create_from;
 		/* The home mount, or a source at /root or /home/NAME, as
 		 * written or once resolved. */
 		home[i] = prepare_same_path(s->dst, o->home) ||
 			  prepare_home_path(s->src) || prepare_home_path(s->path);
+	}
+	/* The policy on each source, then across them: a link the workspace
+	 * could have planted is not followed. */
+	for (size_t i = 0; i < n; i++) {
+		if (srcpol_check(&env, &p->v[i].r, p->v[i].ro, &why)) {
+			fail(e, &p->v[i], "%s", why.msg);
+			goto out;
+		}
+		res[i] = p->v[i].r;
+	}
+	if (srcpol_links_check(res, (const char *const *)written, n, &bad, &why)) {
+		fail(e, &p->v[bad], "%s", why.msg);
+		goto out;
 	}
 	/* One source bound twice gets one owner: the user's if any of its
 	 * mounts is a home, so the user can write it wherever it appears. */
@@ -427,20 +371,26 @@ int prepare_plan(struct prepare_plan *p, const struct prepare_opts *o,
 		s->uid = home[i] ? user_uid : root_id;
 		s->gid = home[i] ? user_gid : root_id;
 		if (decide(s, prepare_private_dst(s->dst), mi, e))
-			goto fail;
+			goto out;
 	}
+	rc = 0;
+out:
+	if (env.rootfd >= 0)
+		close(env.rootfd);
+	for (size_t i = 0; i < n; i++)
+		free(written[i]);
+	free(written);
+	free(res);
 	free(home);
-	return 0;
-fail:
-	free(home);
-	prepare_plan_free(p);
-	return -1;
+	if (rc)
+		prepare_plan_free(p);
+	return rc;
 }
 
 void prepare_plan_free(struct prepare_plan *p)
 {
 	for (size_t i = 0; i < p->n; i++)
-		free(p->v[i].path);
+		srcpol_res_free(&p->v[i].r);
 	free(p->v);
 	p->v = NULL;
 	p->n = 0;
@@ -448,50 +398,93 @@ void prepare_plan_free(struct prepare_plan *p)
 
 /* --- apply -------------------------------------------------------------- */
 
-int prepare_own(const char *path, uint32_t uid, uint32_t gid, int mode, eb_err *e)
+int prepare_own(int fd, uint32_t uid, uint32_t gid, int mode, eb_err *e)
 {
-	if (fchownat(AT_FDCWD, path, (uid_t)uid, (gid_t)gid, AT_SYMLINK_NOFOLLOW)) {
+	int dfd;
+
+	if (fchownat(fd, "", (uid_t)uid, (gid_t)gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) {
 		eb_errf(e, "unable to chown %u:%u: %s", uid, gid, strerror(errno));
 		return -1;
 	}
-	if (mode >= 0 && chmod(path, (mode_t)mode)) {
+	if (mode < 0)
+		return 0;
+	/* fchmod needs a real open; only a directory is ever chmodded. */
+	dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fchmod(dfd, (mode_t)mode)) {
 		eb_errf(e, "unable to chmod %o: %s", (unsigned)mode, strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
 		return -1;
 	}
+	close(dfd);
 	return 0;
 }
 
-int prepare_mkdirs(const char *path, size_t create_from, eb_err *e)
+/* One step of prepare_mkdirs: name under fd, made if missing; an O_PATH
+ * fd of it, or -1 with e "why". */
+static int mkdir_one(int fd, const char *name, eb_err *e)
 {
-	char *p = xstrdup(path);
-	size_t n = strlen(p);
+	bool made = mkdirat(fd, name, 0755) == 0;
 	struct stat st;
-	int rc = 0;
+	int next, dfd, rc = 0;
 
-	for (size_t i = create_from; i <= n && !rc; i++) {
-		if (p[i] != '/' && p[i] != 0)
-			continue;
-		if (i == 0 || p[i - 1] == '/')
-			continue;
-		p[i] = 0;
-		/* Already there (another entry made it): fine if a directory,
-		 * as with mkdir -p. The mode is set apart from mkdir so the
-		 * umask does not change it. */
-		if (mkdir(p, 0755) == 0) {
-			if (chmod(p, 0755)) {
-				eb_errf(e, "unable to chmod %s: %s", p, strerror(errno));
-				rc = -1;
-			}
-		} else if (errno != EEXIST || stat(p, &st) || !S_ISDIR(st.st_mode)) {
-			eb_errf(e, "unable to create %s: %s", p,
-				strerror(errno == EEXIST ? ENOTDIR : errno));
-			rc = -1;
-		}
-		if (i < n)
-			p[i] = '/';
+	if (!made && errno != EEXIST) {
+		eb_errf(e, "%s", strerror(errno));
+		return -1;
 	}
-	free(p);
-	return rc;
+	next = openat(fd, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+	if (next < 0 || fstat(next, &st) || !S_ISDIR(st.st_mode)) {
+		/* A link or a file where a directory should be. */
+		eb_errf(e, "%s", strerror(next < 0 && errno != ELOOP ? errno : ENOTDIR));
+		if (next >= 0)
+			close(next);
+		return -1;
+	}
+	if (!made)
+		return next;
+	/* The mode apart from mkdir, so the umask does not change it. */
+	dfd = openat(next, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fchmod(dfd, 0755)) {
+		eb_errf(e, "unable to chmod: %s", strerror(errno));
+		rc = -1;
+	}
+	if (dfd >= 0)
+		close(dfd);
+	if (rc) {
+		close(next);
+		return -1;
+	}
+	return next;
+}
+
+int prepare_mkdirs(int dirfd, const char *rest, int *out, eb_err *e)
+{
+	const char *p = rest, *c;
+	size_t len = 0;
+	int fd = dup(dirfd);
+	eb_err why;
+
+	if (fd < 0) {
+		eb_errf(e, "unable to dup a directory fd: %s", strerror(errno));
+		return -1;
+	}
+	while ((c = next_comp(&p, &len))) {
+		char *name = xstrndup(c, len);
+		int next = comp_is(c, len, "..") ? -1 : mkdir_one(fd, name, &why);
+
+		if (next < 0 && comp_is(c, len, ".."))
+			eb_errf(&why, "a \"..\" component");
+		free(name);
+		close(fd);
+		if (next < 0) {
+			eb_errf(e, "unable to create %.*s: %s", (int)(c - rest + len), rest,
+				why.msg);
+			return -1;
+		}
+		fd = next;
+	}
+	*out = fd;
+	return 0;
 }
 
 int prepare_remount_rw(const char *path, int remount, unsigned long mnt_flags,
@@ -514,20 +507,26 @@ int prepare_remount_rw(const char *path, int remount, unsigned long mnt_flags,
 	return 0;
 }
 
-int prepare_apply(const struct prepare_plan *p, eb_err *e)
+int prepare_apply(struct prepare_plan *p, eb_err *e)
 {
 	eb_err why;
 
 	for (size_t i = 0; i < p->n; i++) {
-		const struct prepare_step *s = &p->v[i];
+		struct prepare_step *s = &p->v[i];
 
-		if (s->create_from && prepare_mkdirs(s->path, s->create_from, &why))
-			return fail(e, s, "%s", why.msg);
+		if (s->create_from) {
+			int fd;
+
+			if (prepare_mkdirs(s->r.fd, s->path + s->create_from, &fd, &why))
+				return fail(e, s, "%s", why.msg);
+			close(s->r.fd);
+			s->r.fd = fd;
+		}
 		if (s->remount &&
 		    prepare_remount_rw(s->path, s->remount, s->mnt_flags, s->sb_flags, &why))
 			return fail(e, s, "%s", why.msg);
 		if ((s->chown || s->chmod) &&
-		    prepare_own(s->path, s->uid, s->gid, s->chmod ? 02755 : -1, &why))
+		    prepare_own(s->r.fd, s->uid, s->gid, s->chmod ? 02755 : -1, &why))
 			return fail(e, s, "%s", why.msg);
 	}
 	return 0;

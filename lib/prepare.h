@@ -2,7 +2,11 @@
  * is host uid OFFSET (100000 by default), as the original envbox does
  * before it creates the workspace (coder/envbox cli/docker.go):
  *
- *   - a destination private to envbox is left alone (prepare_private_dst);
+ *   - every source, whatever its destination, must pass the source policy
+ *     (srcpolicy.h): resolved from the root by fds, never a protected path,
+ *     a parent of one or a kernel interface, no link the workspace could
+ *     have planted, no kernel-interface mount inside it;
+ *   - a destination private to envbox gets nothing more (prepare_private_dst);
  *   - a missing source is created as a directory, as docker would;
  *   - a source that is itself a read-only mount is remounted read-write, so
  *     it can be chowned (the bind into the inner container stays ro);
@@ -11,8 +15,9 @@
  *     else (OFFSET, OFFSET), the inner root.
  *
  * prepare_plan decides everything and checks every source while changing
- * nothing; prepare_apply then does it. So a refused input leaves the
- * filesystem as it was. */
+ * nothing; prepare_apply then does it, on the fds the plan opened (so a
+ * path swapped after the check changes nothing). A refused input leaves
+ * the filesystem as it was. */
 #ifndef ENVBOX_PREPARE_H
 #define ENVBOX_PREPARE_H
 #include <stdbool.h>
@@ -22,17 +27,13 @@
 
 #include "mountinfo.h"
 #include "spec.h"
+#include "srcpolicy.h"
 #include "util.h"
 
 #define PREPARE_OFFSET 100000u
 /* (uid_t)-1 means "leave unchanged" to chown(2): the largest real ID is one
  * less. */
 #define PREPARE_ID_MAX 4294967294u
-
-/* The table entry (or "/") that refuses path as a source to chown: /, or
- * /proc, /sys, /dev and envbox's own state dirs or anything below them.
- * NULL when path may be prepared. path must have its symlinks resolved. */
-const char *prepare_refused_src(const char *path);
 
 /* True when dst is a target envbox keeps to itself: its source is not
  * chmodded or chowned. dst must match a table entry exactly (a trailing
@@ -63,6 +64,8 @@ struct prepare_opts {
 	uint32_t uid, gid; /* the inner user's, unshifted */
 	uint32_t offset;   /* host uid of the inner root */
 	const char *home;  /* the inner user's home directory */
+	const char *const *protect; /* more protected paths (srcpolicy.h) */
+	size_t nprotect;
 };
 
 enum {
@@ -72,7 +75,9 @@ enum {
 
 struct prepare_step {
 	const char *src, *dst;   /* as in the bind line (borrowed) */
-	char *path;              /* src with symlinks resolved: what changes */
+	bool ro;                 /* the bind's */
+	struct srcpol_res r;     /* src resolved; r.fd is what changes */
+	const char *path;        /* r.path: src with symlinks resolved */
 	size_t create_from;      /* path[create_from..] is missing (0: exists) */
 	const char *warning;     /* why a source we would prepare is left as
 				  * it is ("a socket"), or NULL */
@@ -88,7 +93,7 @@ struct prepare_plan {
 };
 
 /* Checks binds[0..n) (SPEC_BIND entries) and decides what each needs,
- * reading the filesystem (realpath, stat) and mi but changing nothing.
+ * reading the filesystem and mi but changing nothing.
  * -1 with e "SRC: why" for the first source that cannot be prepared. */
 int prepare_plan(struct prepare_plan *p, const struct prepare_opts *o,
 		 const struct spec *binds, size_t n, const struct mountinfo *mi,
@@ -96,18 +101,19 @@ int prepare_plan(struct prepare_plan *p, const struct prepare_opts *o,
 /* Carries the plan out in order; -1 with e "SRC: why" at the first
  * failure (the kernel can still refuse what the plan allowed: a chown on
  * a filesystem without owners). */
-int prepare_apply(const struct prepare_plan *p, eb_err *e);
+int prepare_apply(struct prepare_plan *p, eb_err *e);
 void prepare_plan_free(struct prepare_plan *p);
 
 /* The syscalls, shared with envbox-xid. Each fills e with "why" only. */
 
-/* Sets path's owner to uid:gid without following a final symlink, then
- * its mode to mode unless mode is -1 (after, since chown clears set-ID
- * bits on files). */
-int prepare_own(const char *path, uint32_t uid, uint32_t gid, int mode, eb_err *e);
-/* mkdir -p path[create_from..], each new directory 0755 whatever the
- * umask; path[0..create_from) must exist. */
-int prepare_mkdirs(const char *path, size_t create_from, eb_err *e);
+/* Sets the owner of the file fd is open on (O_PATH will do) to uid:gid,
+ * then, for a directory, its mode to mode unless mode is -1 (after, since
+ * chown clears set-ID bits). */
+int prepare_own(int fd, uint32_t uid, uint32_t gid, int mode, eb_err *e);
+/* mkdir -p rest (relative, "a/b") under the directory dirfd, each new
+ * directory 0755 whatever the umask, no symlink followed; *out is an O_PATH
+ * fd of the last. */
+int prepare_mkdirs(int dirfd, const char *rest, int *out, eb_err *e);
 /* Makes the mount at path read-write (remount: PREPARE_REMOUNT_*),
  * keeping mnt_flags and sb_flags. */
 int prepare_remount_rw(const char *path, int remount, unsigned long mnt_flags,

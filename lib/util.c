@@ -228,3 +228,25 @@ int read_file(const char *path, size_t max, buf *out, eb_err *e)
 		buf_add(out, "", 0);
 	return 0;
 }
+
+char *url_redacted(const char *url)
+{
+	const char *sep = strstr(url, "://");
+	size_t start = sep ? (size_t)(sep - url) + 3 : 0;
+	size_t end = start + strcspn(url + start, "/?#");
+	size_t at = end;
+
+	while (at > start && url[at - 1] != '@')
+		at--;
+	if (at == start)
+		return xstrdup(url);
+	return xasprintf("%.*s***@%s", (int)start, url, url + at);
+}
+
+const char *str_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return s;
+	return NULL;
+}

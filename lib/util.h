@@ -46,6 +46,14 @@ bool str_ends(const char *s, const char *suffix);
  * root stays at the root, as the kernel does. Returns a malloc'd string. */
 char *path_clean(const char *path);
 
+/* url with any user:password@ before its host replaced by three stars and
+ * the '@', for messages. A value that is no URL at all gets the same
+ * treatment up to its first '/'. malloc'd. */
+char *url_redacted(const char *url);
+
+/* The first control character (< 0x20 or 0x7f) in s, or NULL. */
+const char *str_control(const char *s);
+
 /* Reads a whole file (at most max bytes) into *out; -1 with e filled. */
 int read_file(const char *path, size_t max, buf *out, eb_err *e);
 

@@ -73,8 +73,10 @@ setup_file() {
 	sh "$IMAGE_SH" push "http://$REG" ebt/three:v1 "$plain_dir" \
 		"$BATS_FILE_TMPDIR/layer2" "$BATS_FILE_TMPDIR/layer3"
 
-	# ebt/noinit: no /sbin/init.
-	sh "$IMAGE_SH" push "http://$REG" ebt/noinit:v1 "$(rootfs noinit --os-release alpine)"
+	# ebt/noinit: no /sbin/init; the user rel has a relative home.
+	dir=$(rootfs noinit --os-release alpine)
+	echo 'rel:x:1001:1001::home/rel:/bin/sh' >>"$dir/etc/passwd"
+	sh "$IMAGE_SH" push "http://$REG" ebt/noinit:v1 "$dir"
 
 	# ebt/links: as systemd distributions lay it out. /etc/os-release ->
 	# ../usr/lib/os-release; /sbin/init -> ../usr/sbin/init ->
@@ -465,6 +467,15 @@ archive_requests() {
 	assert_failure 1
 	[ -z "$output" ]
 	[[ $stderr == *"envbox-docker: probe: user \"bob\" not found in $REG/ebt/three:v1's /etc/passwd" ]]
+	assert_no_containers
+}
+
+@test "security: a relative home in the image's passwd is exit 1 naming the user and the home" {
+	envbox-docker pull "$REG/ebt/noinit:v1" 2>/dev/null
+	run --separate-stderr envbox-docker probe "$REG/ebt/noinit:v1" rel
+	assert_failure 1
+	[ -z "$output" ] || fail "stdout: $output"
+	[[ $stderr == *"user \"rel\" in $REG/ebt/noinit:v1's /etc/passwd has the home directory \"home/rel\", which is not an absolute path" ]] || fail "$stderr"
 	assert_no_containers
 }
 

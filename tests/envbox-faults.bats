@@ -119,8 +119,13 @@ nothing_left() {
 @test "disk full: the pull fails for space, prune and retry, then dockerd starts over on vfs and the workspace comes up" {
 	mkdir -p "$EB_DIR/small"
 	mount -t tmpfs -o size=24m tmpfs "$EB_DIR/small"
+	# A pull secret (the plain registry ignores it): the start-over must
+	# not carry it to the second dockerd, nor CODER_* to the workspace.
+	local pass=pw-5e1b7c secret
+	secret=$(printf '{"auths":{"%s":{"username":"u","password":"%s"}}}' "$REGISTRY" "$pass")
 	envbox_start CODER_INNER_IMAGE="$REGISTRY/ws/big:1" CODER_INNER_USERNAME=coder \
-		ENVBOX_DATA_ROOT="$EB_DIR/small/docker"
+		ENVBOX_DATA_ROOT="$EB_DIR/small/docker" CODER_IMAGE_PULL_SECRET="$secret" \
+		CODER_INNER_ENVS='CODER_*'
 	run cat "$EB_OUT"
 	assert_output --partial "no space left on device"
 	assert_output --partial "Insufficient space to start the workspace: restarting dockerd with the vfs driver on $EB_DIR/data.bak"
@@ -129,6 +134,15 @@ nothing_left() {
 	assert_output "vfs $EB_DIR/data.bak/100000.100000"
 	run /usr/bin/docker exec workspace_cvm id -u
 	assert_output 0
+	# Issue 14: no credential in the restarted dockerd's environment...
+	run grep -caE "ENVBOX_REGISTRY_AUTH|CODER_IMAGE_PULL_SECRET|$pass" "/proc/$(cat "$EB_DIR/docker.pid")/environ"
+	assert_output 0
+	# ...nor in the workspace's, though CODER_* asks for every CODER_ variable.
+	run /usr/bin/docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' workspace_cvm
+	assert_success
+	assert_output --partial "CODER_INNER_USERNAME=coder"
+	refute_output --partial CODER_IMAGE_PULL_SECRET
+	refute_output --partial "$pass"
 	envbox_stop
 }
 

@@ -31,7 +31,7 @@ ROWS=$(
 2	envbox-mounts parse /a:/b,	entry
 2	envbox-mounts parse /a/../../etc:/b	".." component
 2	envbox-mounts parse /a:/b/../c	".." component
-1	echo "bind $S/to-root /x rw" | envbox-mounts prepare --uid 1000 --gid 1000 --home /home/coder	refusing to change the owner and mode of /
+1	echo "bind $S/to-root /x rw" | envbox-mounts prepare --uid 1000 --gid 1000 --home /home/coder	refused: / holds everything the outer container needs
 1	echo "bind $S/to-proc /x rw" | envbox-mounts prepare --uid 1000 --gid 1000 --home /home/coder	/proc
 1	echo "bind /sys/kernel /x rw" | envbox-mounts prepare --uid 1000 --gid 1000 --home /home/coder	/sys
 1	echo "bind $S/to-dev /x rw" | envbox-mounts prepare --uid 1000 --gid 1000 --home /home/coder	/dev

@@ -217,13 +217,13 @@ static void test_plan_symlinks(void)
 
 	CHECK(plan1("dangling", "/data") == NULL);
 	p = at("dangling");
-	CHECK(strstr(err.msg, "is a symbolic link to a missing path") &&
+	CHECK(strstr(err.msg, "is missing, reached through a symbolic link") &&
 	      strstr(err.msg, p) == err.msg);
 	free(p);
 	CHECK(plan1("loop", "/data") == NULL);
-	CHECK(strstr(err.msg, "Too many levels of symbolic links"));
+	CHECK(strstr(err.msg, "too many levels of symbolic links"));
 	CHECK(plan1("file/x", "/data") == NULL);
-	CHECK(strstr(err.msg, "Not a directory"));
+	CHECK(strstr(err.msg, "is not a directory"));
 }
 
 static void test_plan_missing(void)
@@ -247,7 +247,7 @@ static void test_plan_missing(void)
 	CHECK(s && s->create_from && !s->chown && !s->chmod);
 
 	CHECK(plan1("new/../x", "/data") == NULL);
-	CHECK(strstr(err.msg, "\"..\" after a missing directory"));
+	CHECK(strstr(err.msg, "has a \"..\" component"));
 	CHECK(plan1("ro/new", "/data") == NULL);
 	p = at("ro");
 	CHECK(strstr(err.msg, "missing, and cannot be created on the read-only mount") &&
@@ -341,52 +341,41 @@ static void test_mkdirs(void)
 	eb_err e;
 	mode_t old = umask(077);
 
-	CHECK(prepare_mkdirs(p, strlen(root) + 1, &e) == 0);
+	int rootfd = open(root, O_PATH | O_DIRECTORY), fd = -1;
+
+	CHECK(prepare_mkdirs(rootfd, "made/x/y", &fd, &e) == 0);
+	CHECK(fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode));
+	if (fd >= 0)
+		close(fd);
 	CHECK(stat(p, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0755);
 	CHECK(stat("made", &st) == 0 && (st.st_mode & 07777) == 0755);
 	/* Again: already there is fine, as mkdir -p. */
-	CHECK(prepare_mkdirs(p, strlen(root) + 1, &e) == 0);
+	CHECK(prepare_mkdirs(rootfd, "made/x/y", &fd, &e) == 0);
+	if (fd >= 0)
+		close(fd);
 	free(p);
-	p = at("file/x");
-	CHECK(prepare_mkdirs(p, strlen(root) + 1, &e) == -1);
-	CHECK(strstr(e.msg, "unable to create") && strstr(e.msg, "Not a directory"));
-	free(p);
+	CHECK(prepare_mkdirs(rootfd, "file/x", &fd, &e) == -1);
+	CHECK(strstr(e.msg, "unable to create file") && strstr(e.msg, "Not a directory"));
+	/* A link where a directory is to be made is not followed. */
+	CHECK(prepare_mkdirs(rootfd, "link/x", &fd, &e) == -1);
+	CHECK(strstr(e.msg, "unable to create link") && strstr(e.msg, "Not a directory"));
+	CHECK(!exists("dir/x"));
 	umask(old);
 
-	/* prepare_own to our own IDs works unprivileged. */
-	p = at("made");
-	CHECK(prepare_own(p, (uint32_t)getuid(), (uint32_t)getgid(), 0750, &e) == 0);
-	CHECK(stat(p, &st) == 0 && (st.st_mode & 07777) == 0750);
-	free(p);
-	CHECK(prepare_own("/nonexistent/x", 0, 0, -1, &e) == -1);
+	/* prepare_own to our own IDs works unprivileged, on an fd. */
+	fd = openat(rootfd, "made", O_PATH);
+	CHECK(prepare_own(fd, (uint32_t)getuid(), (uint32_t)getgid(), 0750, &e) == 0);
+	CHECK(stat("made", &st) == 0 && (st.st_mode & 07777) == 0750);
+	close(fd);
+	CHECK(prepare_own(-1, 0, 0, -1, &e) == -1);
 	CHECK(strstr(e.msg, "unable to chown 0:0"));
-}
-
-static void test_refused_src(void)
-{
-	CHECK_STR(prepare_refused_src("/"), "/");
-	CHECK_STR(prepare_refused_src("/proc"), "/proc");
-	CHECK_STR(prepare_refused_src("/proc/1/root"), "/proc");
-	CHECK_STR(prepare_refused_src("/sys/"), "/sys");
-	CHECK_STR(prepare_refused_src("/dev/shm"), "/dev");
-	CHECK_STR(prepare_refused_src("/var/lib/docker"), "/var/lib/docker");
-	CHECK_STR(prepare_refused_src("/var/lib/docker/volumes/x"), "/var/lib/docker");
-	CHECK_STR(prepare_refused_src("/var/lib/docker.bak"), "/var/lib/docker.bak");
-	CHECK_STR(prepare_refused_src("/var/run/docker.sock"), "/var/run/docker.sock");
-	CHECK_STR(prepare_refused_src("/var/log/envbox/dockerd.log"), "/var/log/envbox");
-	CHECK(prepare_refused_src("/devices") == NULL);
-	CHECK(prepare_refused_src("/processes") == NULL);
-	CHECK(prepare_refused_src("/var/lib/dockerfiles") == NULL);
-	CHECK(prepare_refused_src("/var/lib/coder/docker") == NULL);
-	CHECK(prepare_refused_src("/home/coder") == NULL);
-	CHECK(prepare_refused_src("/tmp/x") == NULL);
+	close(rootfd);
 }
 
 int main(void)
 {
 	char *cmd;
 
-	test_refused_src();
 	test_private();
 	test_home();
 	test_shift();
