@@ -71,6 +71,44 @@ nothing_left() {
 	nothing_left
 }
 
+@test "security: SIGHUP, SIGINT and SIGQUIT during startup stop it as SIGTERM does, nothing left running" {
+	local sig port
+	port=$(_free_port)
+	for sig in HUP INT QUIT; do
+		# A job started with & has SIGINT and SIGQUIT ignored (POSIX),
+		# and a shell cannot trap what it was started ignoring: restore
+		# them, as a pod's PID 1 has them.
+		EB_WRAP="perl -e \$SIG{INT}=\$SIG{QUIT}='DEFAULT';exec(@ARGV)" EB_READY_S=3 \
+			envbox_start CODER_INNER_IMAGE="127.0.0.1:$port/ws/none:1" \
+			CODER_INNER_USERNAME=coder 2>/dev/null || true
+		kill -0 "$EB_PID"
+		grep -q 'Pulling image' "$EB_OUT"
+		kill -s "$sig" "$EB_PID"
+		run envbox_wait_exit 20
+		[ "$status" -eq 143 ] || fail "SIG$sig: status $status; $(cat "$EB_OUT")"
+		grep -q 'Got a signal during startup' "$EB_OUT"
+		nothing_left
+		envbox_cleanup
+		envbox_env_dir
+	done
+}
+
+@test "security: a refused mount source stops startup with exit 1 naming it; no workspace" {
+	run envbox_start CODER_INNER_IMAGE="$IMG" CODER_INNER_USERNAME=coder \
+		CODER_MOUNTS=/var/run:/x
+	assert_failure
+	run envbox_wait_exit 60
+	assert_failure 1
+	run jq -r 'select(.type == "error") | .output' "$EB_OUT"
+	assert_output --partial "envbox-mounts: prepare: /var/run"
+	assert_output --partial "refused: it contains"
+	run grep -c 'Envbox startup complete' "$EB_OUT"
+	assert_output 0
+	run find "$EB_DIR/data/100000.100000/containers" -mindepth 1 -maxdepth 1
+	assert_output ""
+	nothing_left
+}
+
 @test "SIGTERM during the bootstrap: the script gets SIGTERM, envbox exits 0 within the budget" {
 	mkdir -p "$BATS_TEST_TMPDIR/home"
 	envbox_start CODER_INNER_IMAGE="$IMG" CODER_INNER_USERNAME=coder \

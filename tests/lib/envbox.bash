@@ -8,7 +8,8 @@
 #   envbox_start [VAR=VALUE...]   starts it in the background with the
 #       given variables, waits for "Envbox startup complete!" (or its exit)
 #   envbox_stop                   SIGTERM, and wait for it to exit
-# EB_DOCKERD_EXTRA adds dockerd arguments (e.g. --add-runtime).
+# EB_DOCKERD_EXTRA adds dockerd arguments (e.g. --add-runtime); EB_WRAP is a
+# command envbox runs under (split on spaces).
 # Sets EB_DIR, EB_PID, EB_OUT (its stderr: the build log), DOCKER_HOST.
 
 EB_READY_S=${EB_READY_S:-120}
@@ -31,7 +32,8 @@ envbox_start() {
 	# A keeper subshell records envbox's exit status, so tests other than the
 	# one that started it (setup_file's children are not theirs) can read it.
 	(
-		env ENVBOX_LOG_DIR="$EB_DIR/log" ENVBOX_IDMAP_DIR="$EB_DIR/idmap" \
+		# shellcheck disable=SC2086 # EB_WRAP: a command prefix, split
+		${EB_WRAP:-} env ENVBOX_LOG_DIR="$EB_DIR/log" ENVBOX_IDMAP_DIR="$EB_DIR/idmap" \
 			ENVBOX_DATA_ROOT="$EB_DIR/data" ENVBOX_NO_SPACE_DATA_ROOT="$EB_DIR/data.bak" \
 			ENVBOX_DOCKERD_ARGS="--exec-root=$EB_DIR/exec --pidfile=$EB_DIR/docker.pid --host=unix://$EB_DIR/d.sock ${EB_DOCKERD_EXTRA:-}" \
 			"$@" envbox docker 2>"$EB_OUT" >"$EB_DIR/stdout" &
