@@ -19,6 +19,7 @@
 #include "json.h"
 #include "log.h"
 #include "netcfg.h"
+#include "pid.h"
 #include "spec.h"
 
 extern char **environ;
@@ -368,12 +369,18 @@ static void forward_signal(void *arg)
 			warn("unable to pass the signal on: %s", e.msg);
 			return;
 		}
-		if (st.pid > 0 || !st.running)
+		if (st.pid != 0 || !st.running)
 			break;
 		nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
 	}
-	if (st.pid <= 0)
+	if (st.pid == 0)
+		return; /* not started, or already gone */
+	/* The pid is the daemon's word: never kill(-1), kill(0) or init. */
+	if (pid_check(st.pid, pid_max(), &e) < 0) {
+		warn("exec %.12s: not passing the signal on: the daemon's %s",
+		     x->id, e.msg);
 		return;
+	}
 	log_msg(LOG_DEBUG, "passing SIGTERM on to the command (pid %lld)",
 		st.pid);
 	if (kill((pid_t)st.pid, SIGTERM) < 0 && errno != ESRCH)
@@ -437,6 +444,13 @@ int dcmd_exec(int argc, char **argv)
 			o.stdin = true;
 		else if (!strcmp(argv[i], "--log"))
 			log = true;
+		else if ((v = opt_value(argc, argv, &i, "--max-output"))) {
+			long long max = parse_count("exec: --max-output", v);
+
+			if (max < 1)
+				usage_error("exec: --max-output %s: expected at least 1 byte", v);
+			io.max_output = (size_t)max;
+		}
 		else if (argv[i][0] == '-' && argv[i][1])
 			usage_error("exec: unknown option %s", argv[i]);
 		else if (!name)
@@ -489,6 +503,13 @@ int dcmd_exec(int argc, char **argv)
 	}
 	if (rc < 0)
 		die("exec %s: %s", o.cmd[0], e.msg);
+	/* The last line of what was passed on: the rest was dropped. */
+	if (io.output_cut && log)
+		log_msg(LOG_INFO, "%s: output over %zu bytes: the rest is not logged",
+			o.cmd[0], io.max_output);
+	else if (io.output_cut)
+		warn("exec %s: output over %zu bytes: the rest was dropped",
+		     o.cmd[0], io.max_output);
 	if (io.write_errno)
 		warn("exec %s: writing its output: %s; the rest was dropped",
 		     o.cmd[0], strerror(io.write_errno));

@@ -21,6 +21,7 @@ static const char *get_env(const char *name)
 int dcmd_config(int argc, char **argv)
 {
 	struct envbox_config c;
+	char cpus[CPUS_STRLEN];
 	eb_err e;
 
 	(void)argv;
@@ -34,10 +35,8 @@ int dcmd_config(int argc, char **argv)
 	printf("hostname=%s\n", c.hostname);
 	printf("workdir=%s\n", c.workdir ? c.workdir : "");
 	printf("bip=%s\n", c.bip);
-	if (c.cpus)
-		printf("cpus=%u\n", c.cpus);
-	else
-		puts("cpus=");
+	cpus_format(c.cpus, cpus);
+	printf("cpus=%s\n", c.cpus ? cpus : "");
 	if (c.memory)
 		printf("memory=%llu\n", c.memory);
 	else

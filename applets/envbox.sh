@@ -119,6 +119,17 @@ protect_from_oom() {
 	fi
 }
 
+# The workspace runs in a user namespace (dockerd's userns-remap, or
+# sysbox): on a node that allows none (sysctl user.max_user_namespaces=0,
+# as Bottlerocket ships) it would fail much later, in dockerd's words.
+check_user_namespaces() {
+	max=$(cat /proc/sys/user/max_user_namespaces 2>/dev/null) || return 0
+	if [ "$max" = 0 ]; then
+		log_error "This node allows no user namespaces (sysctl user.max_user_namespaces=0) and the workspace runs in one: set user.max_user_namespaces to a positive number (65536, say) on the node"
+		exit 1
+	fi
+}
+
 choose_runtime() {
 	if [ -n "${ENVBOX_INNER_RUNTIME:-}" ]; then
 		runtime=$ENVBOX_INNER_RUNTIME
@@ -399,12 +410,13 @@ scan_gpus() {
 
 # The bound libraries into the image's loader cache, so programs find them
 # without LD_LIBRARY_PATH. ldconfig complains about the links, which are
-# bound files inside; its output goes to the debug log.
+# bound files inside; its output (64 KiB at most: the image's ldconfig is
+# not ours) goes to the debug log.
 run_ldconfig() {
 	[ "$add_gpu" = true ] || return 0
 	status=0
 	# shellcheck disable=SC2016 # expanded inside the workspace
-	out=$(envbox-docker exec "$container" -- /bin/sh -c \
+	out=$(envbox-docker exec "$container" --max-output 65536 -- /bin/sh -c \
 		'for l in /sbin/ldconfig /usr/sbin/ldconfig; do [ -x "$l" ] && exec "$l"; done; exit 127' 2>&1) ||
 		status=$?
 	if [ -n "$out" ]; then
@@ -648,6 +660,7 @@ docker_main() {
 	read_settings
 	mkdir -p "$logdir"
 	protect_from_oom
+	check_user_namespaces
 	choose_runtime
 	start_dockerd
 	install_certs

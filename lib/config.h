@@ -16,7 +16,7 @@ struct envbox_config {
 	const char *hostname;   /* CODER_INNER_HOSTNAME, default: container */
 	const char *workdir;    /* CODER_INNER_WORK_DIR or NULL */
 	char bip[CIDR_STRLEN];  /* from CODER_DOCKER_BRIDGE_CIDR */
-	unsigned cpus;          /* 0: unlimited */
+	unsigned cpus;          /* thousandths of a CPU; 0: unlimited */
 	unsigned long long memory; /* 0: unlimited */
 	bool add_tun, add_fuse, add_gpu, disable_idmapped_mount, debug;
 };

@@ -184,6 +184,24 @@ static const char *environ_get(char *const *environ, const char *name)
 	return NULL;
 }
 
+/* Credentials envbox handles for itself: never passed in, whatever
+ * CODER_INNER_ENVS says (CODER_* would match the pull secret). The agent
+ * token goes in on purpose, through --agent-env. */
+static const char *const never_passed[] = {
+	"CODER_IMAGE_PULL_SECRET", /* registry passwords */
+	"ENVBOX_REGISTRY_AUTH",    /* the same, as handed to the pull */
+};
+
+static bool is_never_passed(const char *entry)
+{
+	size_t n = strcspn(entry, "=");
+
+	for (size_t i = 0; i < sizeof never_passed / sizeof *never_passed; i++)
+		if (strlen(never_passed[i]) == n && !memcmp(never_passed[i], entry, n))
+			return true;
+	return false;
+}
+
 static void env_pass(struct ctr_env *env, const char *patterns,
 		     char *const *environ)
 {
@@ -197,7 +215,7 @@ static void env_pass(struct ctr_env *env, const char *patterns,
 
 		for (char *const *p = environ; p && *p; p++)
 			/* Not a NAME=VALUE entry: nothing to pass. */
-			if (strchr(*p, '=') && envs_match(&one, *p))
+			if (strchr(*p, '=') && envs_match(&one, *p) && !is_never_passed(*p))
 				env_put(env, xstrdup(*p), false);
 	}
 	envs_free(&l);
@@ -321,7 +339,7 @@ void ctr_create_body(const struct ctr_opts *o, const struct spec *s,
 		jw_key(&w, "CpuPeriod");
 		jw_int(&w, CTR_CPU_PERIOD);
 		jw_key(&w, "CpuQuota");
-		jw_int(&w, (long long)o->cpus * CTR_CPU_PERIOD);
+		jw_int(&w, (long long)o->cpus * CTR_CPU_PERIOD / 1000);
 	}
 	if (o->memory) {
 		jw_key(&w, "Memory");

@@ -32,7 +32,7 @@ struct ctr_opts {
 	const char *hostname; /* NULL: name */
 	const char *workdir;  /* NULL: the image's */
 	bool init;            /* entrypoint /sbin/init, else sleep infinity */
-	unsigned cpus;        /* 0: no CPU limit */
+	unsigned cpus;        /* thousandths of a CPU; 0: no CPU limit */
 	unsigned long long memory; /* bytes; 0: no limit */
 	const char *pass_env; /* CODER_INNER_ENVS syntax; NULL or "": none */
 	bool agent_env;       /* CODER_AGENT_TOKEN and CODER_AGENT_SUBSYSTEM */

@@ -4,6 +4,7 @@
 
 #include "curlload.h"
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,10 +240,11 @@ void docker_close(docker *d)
 
 struct xfer {
 	CURL *c;
+	const docker_req *r;
 	buf *out;          /* keep the body here, or */
-	docker_data_fn fn; /* hand it over piece by piece */
+	docker_data_fn fn; /* hand it over piece by piece; neither: drop it */
 	void *arg;
-	size_t max;        /* out: 0 no limit, else more is an error */
+	size_t max;        /* out: more is an error; 0: DOCKER_BODY_MAX */
 	long status;
 	buf errbody;       /* a non-2xx answer's body, bounded */
 	eb_err *e;
@@ -271,8 +273,11 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *userdata)
 		return n;
 	}
 	if (x->out) {
-		if (x->max && x->out->len + n > x->max) {
-			eb_errf(x->e, "the answer is larger than %zu bytes", x->max);
+		size_t max = x->max ? x->max : DOCKER_BODY_MAX;
+
+		if (n > max - x->out->len) {
+			eb_errf(x->e, "%s %s: the answer is longer than %zu bytes",
+				x->r->method, x->r->path, max);
 			x->fn_failed = true;
 			return 0;
 		}
@@ -341,6 +346,7 @@ static int prepare(docker *d, CURL *c, char *curlerr, const docker_req *r,
 		return -1;
 	}
 	x->c = c;
+	x->r = r;
 	x->e = e;
 	x->curlerr = curlerr;
 	x->url = url_of(d, r);
@@ -432,12 +438,9 @@ static int perform(docker *d, const docker_req *r, struct xfer *x, long *status,
 int docker_request(docker *d, const docker_req *r, long *status, buf *out,
 		   eb_err *e)
 {
-	buf scratch = { 0 };
-	struct xfer x = { .out = out ? out : &scratch };
-	int ret = perform(d, r, &x, status, e);
+	struct xfer x = { .out = out };
 
-	buf_free(&scratch);
-	return ret;
+	return perform(d, r, &x, status, e);
 }
 
 int docker_stream(docker *d, const docker_req *r, docker_data_fn fn, void *arg,
@@ -633,12 +636,14 @@ static const char *find_header(const char *head, size_t len, const char *name)
 int docker_parse_head(const char *head, size_t len, long *status,
 		      long long *content_length)
 {
-	const char *p = head, *v;
-	char *end;
+	const char *end = head + len, *p = head, *v, *digits;
+	long long cl = 0;
 	long s;
 
+	/* Every byte is read within [head, head + len): the head need not be
+	 * NUL-terminated. "HTTP/1.x NNN" then " reason" or the line's end. */
 	*content_length = -1;
-	if (len < 12 || strncmp(p, "HTTP/1.", 7) || !(p[7] == '0' || p[7] == '1') ||
+	if (len < 13 || memcmp(p, "HTTP/1.", 7) || !(p[7] == '0' || p[7] == '1') ||
 	    p[8] != ' ')
 		return -1;
 	p += 9;
@@ -648,14 +653,17 @@ int docker_parse_head(const char *head, size_t len, long *status,
 	s = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
 	v = find_header(head, len, "Content-Length");
 	if (v) {
-		long long cl;
-
-		while (*v == ' ' || *v == '\t')
+		while (v < end && (*v == ' ' || *v == '\t'))
 			v++;
-		errno = 0;
-		cl = strtoll(v, &end, 10);
-		if (end == v || errno || cl < 0 ||
-		    (*end != '\r' && *end != '\n' && *end != ' '))
+		for (digits = v; v < end && *v >= '0' && *v <= '9'; v++) {
+			if (cl > (LLONG_MAX - 9) / 10)
+				return -1;
+			cl = cl * 10 + (*v - '0');
+		}
+		/* Digits, then the line goes on: a sign, junk or a head cut
+		 * short after the number is malformed. */
+		if (v == digits || v == end ||
+		    (*v != '\r' && *v != '\n' && *v != ' ' && *v != '\t'))
 			return -1;
 		*content_length = cl;
 	}
@@ -821,7 +829,10 @@ int docker_hijack(docker *d, const docker_req *r, docker_conn *c, eb_err *e)
 		free(url);
 		return 0;
 	}
-	/* An error answer: read its body (small) for the daemon's message. */
+	/* An error answer: read its body for the daemon's message, never more
+	 * than ERRBODY_MAX whatever its Content-Length says. */
+	if (clen > (long long)ERRBODY_MAX)
+		clen = ERRBODY_MAX;
 	while (in.len - head_len < (clen >= 0 ? (size_t)clen : ERRBODY_MAX) &&
 	       !(clen < 0 && str_ends(in.p, "\r\n0\r\n\r\n")))
 		if (recv_some(cu, fd, &in, d->timeout_ms ? d->timeout_ms : 5000,

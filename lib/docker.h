@@ -19,6 +19,29 @@
 
 #define DOCKER_DEFAULT_HOST "unix:///var/run/docker.sock"
 #define DOCKER_API_VERSION "1.41"
+/* What is read from the daemon is bounded, each kind by its own limit; past
+ * it the request fails with "METHOD PATH: ... longer than N bytes", so a
+ * daemon (or whatever answers on the socket) cannot make envbox allocate
+ * without end:
+ *
+ *   what                                   bound     where
+ *   a 2xx body kept in memory              16 MiB    DOCKER_BODY_MAX (a
+ *     (inspect, create, prune: JSON)                 docker_call's max
+ *                                                    may set another)
+ *   a 2xx body no one keeps (out NULL)     0         read and dropped
+ *   a line of a streamed answer (pull      1 MiB     DOCKER_LINE_MAX
+ *     progress, events)
+ *   a non-2xx answer's body (the message)  64 KiB    the rest is dropped
+ *   a response header kept (docker_call)   100 KiB   libcurl's own limit
+ *   a hijacked answer's head               64 KiB    and its error body
+ *                                                    64 KiB, whatever its
+ *                                                    Content-Length says
+ *   a hijacked stream (exec output)        not kept: frames are passed on
+ *                                          as they come (lib/exec.h bounds
+ *                                          --log and --max-output)
+ *   docker_stream                          not kept: the callback's own
+ */
+#define DOCKER_BODY_MAX (16u << 20)
 /* Longest newline-delimited JSON line docker_stream_lines accepts. */
 #define DOCKER_LINE_MAX (1u << 20)
 
@@ -46,7 +69,8 @@ typedef struct {
 	const char *const *headers; /* extra "Name: value" lines, NULL-terminated */
 } docker_req;
 
-/* One request; the body of a 2xx answer is appended to out (may be NULL).
+/* One request; the body of a 2xx answer is appended to out (NULL: read and
+ * dropped); one longer than DOCKER_BODY_MAX fails the request.
  * *status (may be NULL) gets the HTTP status whenever one came, also on
  * failure, so callers can take 304 (already started) or 404 as they like.
  * A non-2xx answer is -1 with "METHOD PATH: <daemon's message> (HTTP n)";
@@ -76,7 +100,7 @@ int docker_stream_lines(docker *d, const docker_req *r, docker_data_fn fn,
 typedef struct {
 	docker_req req;
 	const char *header;  /* keep this response header's value, or NULL */
-	size_t max;          /* a 2xx body longer than this fails; 0: no limit */
+	size_t max;          /* a 2xx body longer than this fails; 0: DOCKER_BODY_MAX */
 	long status;         /* the HTTP status, 0 when none came */
 	buf out;             /* a 2xx answer's body */
 	char *header_value;  /* NULL when the answer had no such header */
@@ -120,7 +144,8 @@ void docker_api_error(eb_err *e, const char *method, const char *path,
 /* Percent-encodes s for a query value (all but A-Z a-z 0-9 - . _ ~). */
 char *docker_query_escape(const char *s);
 /* Parses an HTTP/1.x response head ("HTTP/1.1 101 UPGRADED\r\n...\r\n\r\n"):
- * status, and Content-Length (-1 when absent). -1 when malformed. */
+ * status, and Content-Length (-1 when absent). -1 when malformed. No byte
+ * past len is read: head need not be NUL-terminated. */
 int docker_parse_head(const char *head, size_t len, long *status,
 		      long long *content_length);
 

@@ -276,7 +276,9 @@ void exec_lines_free(struct exec_lines *l)
 
 struct sink {
 	struct exec_io *io;
-	bool dead[2]; /* writes to out_fd / err_fd failed: drop the rest */
+	bool dead[2];     /* writes to out_fd / err_fd failed: drop the rest */
+	bool mid_line[2]; /* the last byte written to it was not "\n" */
+	size_t passed;    /* output bytes passed on, for max_output */
 };
 
 static void write_all(struct sink *s, int i, int fd, const char *p, size_t n)
@@ -306,18 +308,37 @@ static void write_all(struct sink *s, int i, int fd, const char *p, size_t n)
 static int on_frame(int stream, const char *p, size_t n, void *arg, eb_err *e)
 {
 	struct sink *s = arg;
+	struct exec_io *io = s->io;
+	bool cut = false;
+	int i;
 
 	(void)e;
 	if (stream == DOCKER_STDIN)
 		return 0;
 	if (stream == DOCKER_SYSERR)
 		stream = DOCKER_STDERR;
-	if (s->io->lines)
-		exec_lines_feed(s->io->lines, stream, p, n);
-	else if (stream == DOCKER_STDOUT)
-		write_all(s, 0, s->io->out_fd, p, n);
-	else
-		write_all(s, 1, s->io->err_fd, p, n);
+	i = stream == DOCKER_STDOUT ? 0 : 1;
+	if (io->max_output) {
+		if (io->output_cut)
+			return 0;
+		if (n > io->max_output - s->passed) {
+			n = io->max_output - s->passed;
+			cut = true;
+		}
+		s->passed += n;
+	}
+	if (io->lines) {
+		exec_lines_feed(io->lines, stream, p, n);
+	} else if (n) {
+		write_all(s, i, i ? io->err_fd : io->out_fd, p, n);
+		s->mid_line[i] = p[n - 1] != '\n';
+	}
+	if (cut) {
+		/* What follows (the caller's note) starts a line of its own. */
+		io->output_cut = true;
+		if (!io->lines && s->mid_line[i])
+			write_all(s, i, i ? io->err_fd : io->out_fd, "\n", 1);
+	}
 	return 0;
 }
 
@@ -343,6 +364,7 @@ int exec_pump(docker_conn *c, struct exec_io *io, eb_err *e)
 
 	docker_demux_init(&m);
 	io->write_errno = 0;
+	io->output_cut = false;
 	for (;;) {
 		struct pollfd p[2];
 		struct timespec ts, *tsp = NULL;

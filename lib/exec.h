@@ -95,6 +95,12 @@ struct exec_io {
 	void (*on_signal)(void *arg);
 	void *arg;
 	long grace_ms;             /* after the signal; 0: EXEC_GRACE_MS */
+	/* At most this many bytes of output (both streams together) are
+	 * passed on; the rest is read and dropped, so the command runs to its
+	 * end. 0: no limit. A stream cut in mid-line gets a "\n" (not with
+	 * lines, which flush their own). */
+	size_t max_output;
+	bool output_cut;           /* out: max_output was reached */
 	int write_errno;           /* out: why output was dropped; 0: it wasn't */
 };
 

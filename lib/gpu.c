@@ -418,11 +418,20 @@ static void add_version(struct scan *s, const char *name)
 enum { T_DIR = 'd', T_LINK = 'l', T_FILE = 'f', T_OTHER = 'o' };
 enum { ST_NEW, ST_VISITING, ST_TAKEN, ST_BAD };
 
+/* A place in the tree: entry ent of directory dir, or the directory itself
+ * when ent is -1. */
+struct pos {
+	int dir, ent;
+};
+
 struct ent {
 	char *name;
 	char type;
 	unsigned char state; /* of the chain starting here */
 	bool mark;           /* (same-dir links) a mounted driver file */
+	bool via_host;       /* ST_TAKEN: the chain from here on passes an
+	                      * absolute target written as the host's path */
+	struct pos end;      /* ST_TAKEN: the file the chain ends at */
 	int child;           /* T_DIR: its index in tree.d, -1 when unread */
 	char *link;          /* T_LINK: the target, once read */
 };
@@ -631,27 +640,26 @@ static const char *tree_link(struct tree *t, int dir, int k)
 	return en->link;
 }
 
-/* A place in the tree: entry ent of directory dir, or the directory itself
- * when ent is -1. */
-struct pos {
-	int dir, ent;
-};
-
 enum res { RES_OK, RES_ESCAPES, RES_DANGLING, RES_LOOP };
 
 /* Looks path up from directory dir as the kernel would, in the index:
  * ".." and links to directories followed, an absolute path taken inside
- * the tree when it starts with the root or its host alias. The last
- * component is followed only when follow_last. */
+ * the tree when it starts with the root or its host alias (re-rooted: the
+ * alias is the host's path of the root), else RES_ESCAPES; ".." above the
+ * root is RES_ESCAPES too. The last component is followed only when
+ * follow_last. *via_host (may be NULL) is set when an absolute path was
+ * taken through the alias, which the kernel, resolving it here, would take
+ * as a path of this machine, not of the host. */
 static enum res tree_lookup(struct tree *t, int dir, const char *path,
-			    bool follow_last, int *hops, struct pos *out)
+			    bool follow_last, int *hops, struct pos *out,
+			    bool *via_host)
 {
 	const char *rest;
 
 	if (path[0] == '/') {
 		rest = under(path, t->root);
-		if (!rest && t->alias)
-			rest = under(path, t->alias);
+		if (!rest && t->alias && (rest = under(path, t->alias)) && via_host)
+			*via_host = true;
 		if (!rest)
 			return RES_ESCAPES;
 		path = rest;
@@ -697,7 +705,7 @@ static enum res tree_lookup(struct tree *t, int dir, const char *path,
 			target = tree_link(t, dir, k);
 			if (!target)
 				return RES_DANGLING;
-			r = tree_lookup(t, dir, target, true, hops, &p);
+			r = tree_lookup(t, dir, target, true, hops, &p, via_host);
 			if (r != RES_OK)
 				return r;
 			if (last) {
@@ -737,11 +745,20 @@ static struct ent *at(struct tree *t, struct pos p)
 /* Follows the chain starting at p, one link at a time, and binds every
  * link of it and the file it ends at; a chain that leaves the tree, loops,
  * dangles or ends elsewhere than at a file is skipped whole, with one
- * warning. Links shared by chains are bound and judged once. */
+ * warning. Links shared by chains are bound and judged once.
+ *
+ * The kernel follows a bind's source when it mounts it, here, where an
+ * absolute target is a path of this machine. So a link is its own source
+ * only while the rest of its chain resolves here as in the index; a link
+ * whose chain passes an absolute target written as the host's path
+ * (/usr/lib/x86_64-linux-gnu/libEGL_mesa.so.0 in the host's /usr/lib,
+ * mounted at DIR) is bound from the file the chain ends at in DIR, never
+ * from a file of this machine's own /usr/lib. */
 static void lib_chain(struct scan *s, struct tree *t, struct pos start)
 {
-	struct pos *chain = NULL, p = start;
-	size_t n = 0, cap = 0;
+	struct pos *chain = NULL, p = start, end = { 0, -1 };
+	bool *hop_host = NULL, tail_host = false;
+	size_t n = 0, cap = 0, hcap = 0;
 	int hops = 0, state;
 	char *why = NULL, *path;
 
@@ -753,6 +770,8 @@ static void lib_chain(struct scan *s, struct tree *t, struct pos start)
 
 		if (en->state == ST_TAKEN || en->state == ST_BAD) {
 			state = en->state;
+			end = en->end;
+			tail_host = en->via_host;
 			break;
 		}
 		if (en->state == ST_VISITING || ++hops > MAX_HOPS) {
@@ -762,11 +781,14 @@ static void lib_chain(struct scan *s, struct tree *t, struct pos start)
 			state = ST_BAD;
 			break;
 		}
+		GROW(hop_host, n, hcap);
+		hop_host[n] = false;
 		GROW(chain, n, cap);
 		chain[n++] = p;
 		en->state = ST_VISITING;
 		if (en->type == T_FILE) {
 			state = ST_TAKEN;
+			end = p;
 			break;
 		}
 		if (en->type != T_LINK) {
@@ -777,7 +799,8 @@ static void lib_chain(struct scan *s, struct tree *t, struct pos start)
 			break;
 		}
 		target = tree_link(t, p.dir, p.ent);
-		r = target ? tree_lookup(t, p.dir, target, false, &hops, &next) : RES_DANGLING;
+		r = target ? tree_lookup(t, p.dir, target, false, &hops, &next,
+					 &hop_host[n - 1]) : RES_DANGLING;
 		if (r != RES_OK || next.ent < 0) {
 			path = tree_path(t, p.dir, en->name);
 			if (!target)
@@ -802,9 +825,20 @@ static void lib_chain(struct scan *s, struct tree *t, struct pos start)
 		char **src = xcalloc(n, sizeof *src), **dst = xcalloc(n, sizeof *dst);
 		eb_err e;
 
+		/* From the end: whether the rest of the chain passes a host path. */
+		for (size_t i = n; i-- > 0;) {
+			tail_host = tail_host || hop_host[i];
+			hop_host[i] = tail_host;
+			at(t, chain[i])->end = end;
+			at(t, chain[i])->via_host = tail_host;
+		}
 		for (size_t i = 0; i < n && state == ST_TAKEN; i++) {
-			src[i] = tree_path(t, chain[i].dir, at(t, chain[i])->name);
-			dst[i] = inner_path(s, src[i]);
+			char *self = tree_path(t, chain[i].dir, at(t, chain[i])->name);
+
+			src[i] = hop_host[i] ? tree_path(t, end.dir, at(t, end)->name) : self;
+			dst[i] = inner_path(s, self);
+			if (src[i] != self)
+				free(self);
 			if (spec_check_path("source", src[i], &e) ||
 			    spec_check_path("destination", dst[i], &e)) {
 				why = xasprintf("a link of its chain: %s", e.msg);
@@ -836,10 +870,13 @@ static void lib_chain(struct scan *s, struct tree *t, struct pos start)
 	}
 	free(why);
 	free(chain);
+	free(hop_host);
 }
 
 /* The host's path of the library directory, for links with absolute
- * targets as the host wrote them: the root of the mount at it. */
+ * targets as the host wrote them: the root of the mount at it when the
+ * mount table has one (other than "/"), else GPU_HOST_LIB_DIR, the host's
+ * /usr/lib that CODER_USR_LIB_DIR names the mount of. */
 static const char *host_alias(const struct gpu_opts *o)
 {
 	const char *alias = NULL;
@@ -850,7 +887,7 @@ static const char *host_alias(const struct gpu_opts *o)
 		if (!strcmp(m->target, o->usr_lib_dir))
 			alias = strcmp(m->root, "/") ? m->root : NULL;
 	}
-	return alias;
+	return alias ? alias : GPU_HOST_LIB_DIR;
 }
 
 static int scan_lib_dir(struct scan *s, eb_err *e)
@@ -916,7 +953,7 @@ static void same_dir_links(struct scan *s, const char *dir, const char **names, 
 			const char *target = tree_link(&t, p.dir, p.ent);
 			struct pos next;
 
-			if (!target || tree_lookup(&t, p.dir, target, false, &hops, &next) != RES_OK ||
+			if (!target || tree_lookup(&t, p.dir, target, false, &hops, &next, NULL) != RES_OK ||
 			    next.ent < 0 || next.dir != 0)
 				break;
 			p = next;

@@ -23,7 +23,16 @@
  *   - the driver's tools in the bin directories;
  *   - environ: every variable whose name holds "nvidia", any case.
  * Host paths under the library directory are remapped to the inner one on
- * a path-component boundary; everything else keeps its path. */
+ * a path-component boundary; everything else keeps its path.
+ *
+ * The library directory is the host's, mounted here: an absolute link
+ * target in it is a path of the host, taken inside the directory when it
+ * starts with the host's path of the directory (the root of the mount at
+ * it in the mount table, else GPU_HOST_LIB_DIR), else the chain is skipped
+ * with a warning. Such a chain's links are bound from the file it ends at:
+ * the kernel, following a link bound as a source, would take its target
+ * as a path of this machine. */
+#define GPU_HOST_LIB_DIR "/usr/lib"
 #ifndef ENVBOX_GPU_H
 #define ENVBOX_GPU_H
 #include <stdbool.h>

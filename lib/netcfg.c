@@ -80,16 +80,33 @@ int parse_cpus(const char *var, const char *s, unsigned *out, eb_err *e)
 {
 	unsigned long v = 0;
 	const char *p = s;
+	int decimals = 0;
 
 	for (; digit(*p) && v <= CPUS_MAX; p++)
 		v = v * 10 + (unsigned long)(*p - '0');
-	if (p == s || *p || v == 0 || v > CPUS_MAX) {
-		eb_errf(e, "%s " VAL ": expected a whole number of CPUs, 1 to %d",
-			var, s, CPUS_MAX);
+	if (p != s && *p == '.' && digit(p[1]))
+		for (p++; digit(*p) && decimals < 4; p++, decimals++)
+			v = v * 10 + (unsigned long)(*p - '0');
+	for (int i = decimals; i < 3; i++)
+		v *= 10;
+	if (p == s || *p || decimals > 3 || v < CPUS_MIN_MILLI ||
+	    v > CPUS_MAX * 1000UL) {
+		eb_errf(e, "%s " VAL ": expected a number of CPUs, 0.01 to %d, "
+			"with at most three decimals", var, s, CPUS_MAX);
 		return -1;
 	}
 	*out = (unsigned)v;
 	return 0;
+}
+
+void cpus_format(unsigned milli, char *out)
+{
+	int n = snprintf(out, CPUS_STRLEN, "%u.%03u", milli / 1000, milli % 1000);
+
+	while (n > 0 && out[n - 1] == '0')
+		out[--n] = '\0';
+	if (n > 0 && out[n - 1] == '.')
+		out[--n] = '\0';
 }
 
 /* Kubernetes quantity suffixes (k8s.io/apimachinery resource.Quantity). */

@@ -24,12 +24,18 @@ int cidr_parse(const char *var, const char *s, uint32_t *addr, int *prefix,
 #define CIDR_STRLEN sizeof "255.255.255.255/32"
 int cidr_bridge(const char *var, const char *s, char *out, eb_err *e);
 
-/* CODER_CPUS: a whole number of CPUs, 1..CPUS_MAX, plain decimal digits.
- * The Downward API's limits.cpu (divisor 1) is already rounded up to a
- * whole number; "1.5" or "500m" typed by hand are refused rather than
- * rounded, so the limit in effect is the one written. */
+/* CODER_CPUS: a number of CPUs as `docker run --cpus` takes it, plain
+ * decimal digits with at most three decimals ("2", "1.5", "0.25"), 0.01
+ * (the kernel's smallest CFS quota, 1 ms a 100 ms period) to CPUS_MAX. The
+ * Downward API's limits.cpu (divisor 1) gives a whole number, rounded up;
+ * Kubernetes' "500m" is refused rather than guessed at. *out is in
+ * thousandths of a CPU (1.5 -> 1500). */
 #define CPUS_MAX 8192 /* the kernel's largest NR_CPUS */
+#define CPUS_MIN_MILLI 10
 int parse_cpus(const char *var, const char *s, unsigned *out, eb_err *e);
+/* The shortest spelling parse_cpus reads back: 1500 -> "1.5", 2000 -> "2". */
+#define CPUS_STRLEN sizeof "4294967.295"
+void cpus_format(unsigned milli, char *out);
 
 /* CODER_MEMORY: bytes, as the Downward API's limits.memory gives them, or
  * a whole number with a Kubernetes quantity suffix, k M G T P E (powers of

@@ -170,6 +170,9 @@ container_count() {
 	[ "$(field ctr-limits HostConfig.Memory)" = 67108864 ]
 	envbox-docker create ctr-limits ebt-ctr:plain --cpus=3 --memory=1000000000 </dev/null >/dev/null
 	[ "$(field ctr-limits HostConfig.CpuQuota)" = 300000 ]
+	envbox-docker create ctr-limits ebt-ctr:plain --cpus 1.5 </dev/null >/dev/null
+	[ "$(field ctr-limits HostConfig.CpuQuota)" = 150000 ]
+	envbox-docker create ctr-limits ebt-ctr:plain --cpus=3 --memory=1000000000 </dev/null >/dev/null
 	[ "$(field ctr-limits HostConfig.Memory)" = 1000000000 ]
 	envbox-docker start ctr-limits
 	pid=$(field ctr-limits State.Pid)
@@ -197,7 +200,7 @@ container_count() {
 	keep=$(field ctr-keep Id)
 	before=$(container_count)
 	for args in "" "ctr-keep" "ctr-keep ebt-ctr:plain extra" "ctr-keep ebt-ctr:plain --bogus" \
-		"ctr-keep ebt-ctr:plain --cpus 0" "ctr-keep ebt-ctr:plain --cpus 1.5" \
+		"ctr-keep ebt-ctr:plain --cpus 0" "ctr-keep ebt-ctr:plain --cpus 1.2345" \
 		"ctr-keep ebt-ctr:plain --cpus -1" "ctr-keep ebt-ctr:plain --memory 512m" \
 		"ctr-keep ebt-ctr:plain --memory 1" "ctr-keep ebt-ctr:plain --memory" \
 		"ctr-keep ebt-ctr:plain --workdir rel" "ctr-keep ebt-ctr:plain --hostname -x" \
@@ -209,8 +212,8 @@ container_count() {
 		assert_failure 2
 		assert_line --index 1 "Try 'envbox-docker --help'."
 	done
-	run envbox-docker create ctr-keep ebt-ctr:plain --cpus 1.5 </dev/null
-	assert_line --index 0 --partial '--cpus "1.5"'
+	run envbox-docker create ctr-keep ebt-ctr:plain --cpus 500m </dev/null
+	assert_line --index 0 --partial '--cpus "500m"'
 	# A secret in a bad --env is not echoed.
 	run envbox-docker create ctr-keep ebt-ctr:plain --env "$TOKEN"
 	assert_failure 2

@@ -31,10 +31,13 @@ refused() {
 	printf '%s\n' "$stderr" | grep '"type":"error"' | grep -q "$var" || fail "$stderr"
 	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 2 ] || fail "$stderr"
 	printf '%s\n' "$stderr" | tail -1 | grep -q '"type":"done"'
-	[[ $stderr != *secret-token-8c1d* ]]
+	[[ $stderr != *secret-token-8c1d* ]] || fail "the token leaked: $stderr"
 	# Nothing was started or made.
-	[ ! -e "$EB_DIR/data" ] && [ ! -e "$EB_DIR/d.sock" ] && [ ! -e "$EB_DIR/log" ]
-	[ ! -e /tmp/coder-tun ]
+	[ ! -e "$EB_DIR/data" ] || fail "data root made"
+	[ ! -e "$EB_DIR/d.sock" ] || fail "dockerd started"
+	[ ! -e "$EB_DIR/log" ] || fail "log dir made"
+	[ ! -e /tmp/coder-tun ] || fail "TUN node made"
+	REFUSED_STDERR=$stderr
 }
 
 @test "required variables" {
@@ -42,11 +45,12 @@ refused() {
 	refused CODER_INNER_USERNAME CODER_INNER_USERNAME=
 }
 
-@test "CODER_CPUS must be a positive integer" {
+@test "CODER_CPUS must be a positive number of CPUs, at most three decimals" {
 	refused CODER_CPUS CODER_CPUS=two
 	refused CODER_CPUS CODER_CPUS=0
 	refused CODER_CPUS CODER_CPUS=-2
-	refused CODER_CPUS CODER_CPUS=1.5
+	refused CODER_CPUS CODER_CPUS=1.2345
+	refused CODER_CPUS CODER_CPUS=500m
 }
 
 @test "CODER_MEMORY must be a positive byte count" {
@@ -86,6 +90,44 @@ refused() {
 	refused CODER_USR_LIB_DIR CODER_ADD_GPU=true
 	refused CODER_INNER_ENVS "CODER_INNER_ENVS=A B"
 	refused CODER_EXTRA_CERTS_PATH CODER_EXTRA_CERTS_PATH=/nonexistent/ca.crt
+}
+
+@test "security: a control character in a value that becomes a line is refused, naming the variable" {
+	nl='
+'
+	refused CODER_INNER_WORK_DIR "CODER_INNER_WORK_DIR=/home/coder${nl}image=evil"
+	[[ $REFUSED_STDERR == *"control character (0x0a)"* ]] || fail "$REFUSED_STDERR"
+	refused CODER_INNER_HOSTNAME "CODER_INNER_HOSTNAME=box${nl}container=x"
+	refused CODER_MOUNTS "CODER_MOUNTS=/a:/b${nl}bind /run /x rw"
+	refused CODER_INNER_IMAGE "CODER_INNER_IMAGE=registry.example.com/ws:1$(printf '\t')"
+}
+
+@test "security: a user name starting with '-' is refused at once, before dockerd" {
+	refused CODER_INNER_USERNAME CODER_INNER_USERNAME=-h
+	[[ $REFUSED_STDERR == *'CODER_INNER_USERNAME \"-h\": not a user name'* ]] || fail "$REFUSED_STDERR"
+}
+
+@test "security: values create would refuse are refused before anything is made" {
+	refused CODER_INNER_WORK_DIR "CODER_INNER_WORK_DIR=/home/my dir"
+}
+
+@test "security: a CODER_MOUNTS destination of envbox's own is refused before anything is made" {
+	refused CODER_MOUNTS CODER_MOUNTS=/x:/var/lib/docker
+	[[ $REFUSED_STDERR == *"destination /var/lib/docker is envbox's own"* ]] || fail "$REFUSED_STDERR"
+	refused CODER_MOUNTS CODER_MOUNTS=/a:/b,/x:/var/lib/containers/
+}
+
+@test "security: a password in CODER_AGENT_URL is not echoed" {
+	# (With the token set, the log's sender warns too: one more line.)
+	run --separate-stderr env -i PATH="$PATH" ENVBOX_LOG_DIR="$EB_DIR/log" \
+		CODER_INNER_IMAGE=registry.example.com/ws:1 CODER_INNER_USERNAME=coder \
+		CODER_AGENT_TOKEN=secret-token-8c1d \
+		CODER_AGENT_URL=ftp://admin:hunter2-77@coder.example.com envbox docker
+	assert_failure 2
+	[[ $stderr == *'CODER_AGENT_URL \"ftp://***@coder.example.com\": expected an http'* ]] || fail "$stderr"
+	[[ $stderr != *hunter2-77* ]] || fail "the password leaked: $stderr"
+	[[ $stderr != *secret-token-8c1d* ]] || fail "the token leaked: $stderr"
+	[ ! -e "$EB_DIR/log" ] || fail "log dir made"
 }
 
 @test "arguments to envbox docker are a usage error" {

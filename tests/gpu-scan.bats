@@ -179,15 +179,70 @@ scan() {
 	assert_success
 	assert_line "bind $FX/lib/libnvidia-cfg.so.1 $IN/libnvidia-cfg.so.1 ro"
 	assert_line "bind $FX/lib/libnvidia-cfg.so.$V $IN/libnvidia-cfg.so.$V ro"
-	assert_line "bind $FX/lib/libnvidia-encode.so.1 $IN/libnvidia-encode.so.1 ro"
+	# The host's link is bound from the file it leads to in the lib dir.
+	assert_line "bind $FX/lib/libnvidia-encode.so.$V $IN/libnvidia-encode.so.1 ro"
 	assert_line "bind $FX/lib/libnvidia-encode.so.$V $IN/libnvidia-encode.so.$V ro"
-	# Without the mount table the host's path is unknown: out of the tree.
+	# Without the mount table the lib dir is taken as the host's /usr/lib:
+	# the target is looked for at lib/x86_64-linux-gnu/, where it is not.
 	run --separate-stderr scan --inner-usr-lib-dir "$IN" --mountinfo "$FX/mountinfo.empty"
 	assert_success
 	assert_line "bind $FX/lib/libnvidia-cfg.so.1 $IN/libnvidia-cfg.so.1 ro"
-	refute_line "bind $FX/lib/libnvidia-encode.so.1 $IN/libnvidia-encode.so.1 ro"
+	refute_line --partial "$IN/libnvidia-encode.so.1 ro"
 	assert_line "bind $FX/lib/libnvidia-encode.so.$V $IN/libnvidia-encode.so.$V ro"
-	[[ $stderr == *"$FX/lib/libnvidia-encode.so.1 -> /usr/lib/x86_64-linux-gnu/libnvidia-encode.so.$V leads out of $FX/lib; skipped"* ]]
+	[[ $stderr == *"$FX/lib/libnvidia-encode.so.1 -> /usr/lib/x86_64-linux-gnu/libnvidia-encode.so.$V: dangling link; skipped"* ]]
+}
+
+# hostscan [ARGS]: the host's /usr/lib of the fixture, mounted at $FX/hostlib.
+hostscan() {
+	envbox-gpu-scan --usr-lib-dir "$FX/hostlib" --dev-root "$FX/dev" \
+		--firmware-dir "$FX/nofirmware" --bin-dir "$FX/nobin" --inner-usr-lib-dir /usr/lib "$@"
+}
+
+# Every bind's source as the kernel resolves it when it mounts it (here):
+# each must be a file under the host's lib dir, never one of this machine.
+sources_in_hostlib() {
+	n=0
+	while read -r kind src _; do
+		[ "$kind" = bind ] || continue
+		real=$(realpath -m "$src")
+		[[ $real == "$FX/hostlib/"* ]] || fail "bind $src resolves to $real, outside $FX/hostlib"
+		n=$((n + 1))
+	done <<<"$output"
+	[ "$n" -gt 0 ] || fail "no binds"
+}
+
+@test "gpu-scan: an absolute link in the host's /usr/lib is the host's path: re-rooted at --usr-lib-dir, never this machine's file" {
+	X=x86_64-linux-gnu
+	for mi in "$FX/mountinfo.empty" "$FX/mountinfo.hostlib"; do
+		run --separate-stderr hostscan --mountinfo "$mi"
+		assert_success
+		# libEGL.so.1 -> /usr/lib/$X/libEGL_mesa.so.0, and the links
+		# leading to it, bound from the host's file.
+		assert_line "bind $FX/hostlib/$X/libEGL_mesa.so.0 /usr/lib/$X/libEGL.so.1 ro"
+		assert_line "bind $FX/hostlib/$X/libEGL_mesa.so.0 /usr/lib/$X/libEGL.so ro"
+		assert_line "bind $FX/hostlib/$X/libEGL_mesa.so.0 /usr/lib/$X/libEGL_mesa.so.0 ro"
+		assert_line "bind $FX/hostlib/$X/libEGL_mesa.so.0 /usr/lib/$X/libGL.so.1 ro"
+		# Relative chains keep their links as sources.
+		assert_line "bind $FX/hostlib/$X/libcuda.so.1 /usr/lib/$X/libcuda.so.1 ro"
+		sources_in_hostlib
+	done
+}
+
+@test "gpu-scan: an absolute target outside the host's /usr/lib, or a link leaving --usr-lib-dir by .., is warned about and never bound" {
+	X=x86_64-linux-gnu
+	run --separate-stderr hostscan --mountinfo "$FX/mountinfo.empty"
+	assert_success
+	for l in libGLESv2.so.2 libGLdispatch.so.0 libGLX.so.0 libOpenGL.so.0 libnvidia-ml.so.1; do
+		refute_output --partial "/$X/$l ro"
+	done
+	refute_output --partial "passwd"
+	refute_output --partial "/opt/"
+	[[ $stderr == *"$FX/hostlib/$X/libGLESv2.so.2 -> /opt/vendor/libGLESv2.so.2 leads out of $FX/hostlib; skipped"* ]]
+	[[ $stderr == *"$FX/hostlib/$X/libGLdispatch.so.0 -> /usr/lib64/libGLdispatch.so.0 leads out of $FX/hostlib; skipped"* ]]
+	[[ $stderr == *"$FX/hostlib/$X/libGLX.so.0 -> /usr/lib/../../etc/passwd leads out of $FX/hostlib; skipped"* ]]
+	[[ $stderr == *"$FX/hostlib/$X/libOpenGL.so.0 -> ../../../etc/passwd leads out of $FX/hostlib; skipped"* ]]
+	[[ $stderr == *"$FX/hostlib/$X/libnvidia-ml.so.1 -> ../$X/../../lib/libnvidia-ml.so.1 leads out of $FX/hostlib; skipped"* ]]
+	sources_in_hostlib
 }
 
 @test "gpu-scan: a link through a directory link is followed in the index" {

@@ -66,7 +66,7 @@ static void everything_set(void)
 	CHECK_STR(c.hostname, "dev-box");
 	CHECK_STR(c.workdir, "/home/coder");
 	CHECK_STR(c.bip, "10.20.0.1/24");
-	CHECK(c.cpus == 4);
+	CHECK(c.cpus == 4000);
 	CHECK(c.memory == 2147483648ULL);
 	CHECK(c.add_tun && c.add_fuse && c.add_gpu && c.disable_idmapped_mount && !c.debug);
 }
@@ -253,8 +253,53 @@ static void host_probes(void)
 	free(p);
 }
 
+/* Issue 14: values that become lines, early refusals, secrets redacted. */
+static void injections(void)
+{
+	struct envbox_config c;
+	const char *nl[] = { BASE, "CODER_INNER_WORK_DIR=/home/coder\nimage=evil", NULL };
+	const char *tab[] = { BASE, "CODER_INNER_HOSTNAME=a\tb", NULL };
+	const char *dash[] = { "CODER_INNER_IMAGE=registry.example.com/ws:1",
+			       "CODER_INNER_USERNAME=-h", NULL };
+	const char *space[] = { BASE, "CODER_INNER_WORK_DIR=/home/my dir", NULL };
+	const char *builtin[] = { BASE, "CODER_MOUNTS=/x:/var/lib/docker/", NULL };
+	const char *builtin2[] = { BASE, "CODER_MOUNTS=/a:/b,/x:/var/lib/containers", NULL };
+	const char *url[] = { BASE, "CODER_AGENT_URL=ftp://user:hunter2@coder.example.com", NULL };
+	const char *urlnl[] = { BASE, "CODER_AGENT_URL=https://u:hunter2@h\n", NULL };
+	const char *script[] = { BASE, "CODER_BOOTSTRAP_SCRIPT=echo a\necho b", NULL };
+
+	CHECK_STR(load(&c, nl), "CODER_INNER_WORK_DIR \"/home/coder\\x0aimage=evil\": a control "
+		  "character (0x0a) is not allowed");
+	CHECK(strstr(load(&c, tab), "CODER_INNER_HOSTNAME") == load(&c, tab));
+	CHECK(strstr(load(&c, dash), "CODER_INNER_USERNAME \"-h\": not a user name"));
+	CHECK(strstr(load(&c, space), "CODER_INNER_WORK_DIR \"/home/my dir\": a path without whitespace"));
+	CHECK(strstr(load(&c, builtin), "CODER_MOUNTS entry \"/x:/var/lib/docker/\": destination "
+		     "/var/lib/docker is envbox's own"));
+	CHECK(strstr(load(&c, builtin2), "destination /var/lib/containers is envbox's own"));
+	CHECK(strstr(load(&c, url), "CODER_AGENT_URL \"ftp://***@coder.example.com\""));
+	CHECK(!strstr(load(&c, url), "hunter2"));
+	CHECK(strstr(load(&c, urlnl), "CODER_AGENT_URL") && !strstr(load(&c, urlnl), "hunter2"));
+	CHECK_STR(load(&c, script), "");
+}
+
+static void redaction(void)
+{
+	char *r;
+
+	CHECK_STR((r = url_redacted("https://u:pw@host:8/a@b")), "https://***@host:8/a@b");
+	free(r);
+	CHECK_STR((r = url_redacted("https://host/x")), "https://host/x");
+	free(r);
+	CHECK_STR((r = url_redacted("u:pw@host")), "***@host");
+	free(r);
+	CHECK_STR((r = url_redacted("http://a@b@host?q=@")), "http://***@host?q=@");
+	free(r);
+}
+
 int main(void)
 {
+	injections();
+	redaction();
 	defaults();
 	everything_set();
 	refusals();

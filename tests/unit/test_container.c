@@ -94,7 +94,7 @@ static void test_body_options(void)
 	struct ctr_opts o = {
 		.name = "ws", .image = "img", .runtime = "sysbox-runc",
 		.hostname = "myhost", .workdir = "/home/coder", .init = true,
-		.cpus = 3, .memory = 1073741824ULL, .envs = envs, .nenvs = 1,
+		.cpus = 3000, .memory = 1073741824ULL, .envs = envs, .nenvs = 1,
 	};
 	const char *lines[] = {
 		"bind /var/lib/coder/docker /var/lib/docker rw",

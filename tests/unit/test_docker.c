@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -142,6 +143,21 @@ static void test_parse_head(void)
 	h = "HTTP/1.1 404 Not Found\r\nContent-Length: 12x\r\n\r\n";
 	CHECK(docker_parse_head(h, strlen(h), &st, &cl) < 0);
 	CHECK(docker_parse_head("HTTP/1.1", 8, &st, &cl) < 0);
+	h = "HTTP/1.1 404 Not Found\r\nContent-Length: +3\r\n\r\n";
+	CHECK(docker_parse_head(h, strlen(h), &st, &cl) < 0);
+	h = "HTTP/1.1 404 Not Found\r\nContent-Length: 99999999999999999999\r\n\r\n";
+	CHECK(docker_parse_head(h, strlen(h), &st, &cl) < 0);
+
+	/* Nothing past len is read (fuzz_head found both): the status line
+	 * cut after its code, and a head cut after the length's digits,
+	 * each followed in memory by bytes that would complete it. */
+	h = "HTTP/1.1 200 OK\r\n\r\n";
+	CHECK(docker_parse_head(h, 12, &st, &cl) < 0);
+	h = "HTTP/1.1 404 Not Found\r\nContent-Length: 12\r\n\r\n";
+	CHECK(docker_parse_head(h, strlen(h) - 4, &st, &cl) < 0);
+	CHECK(docker_parse_head(h, strlen(h) - 5, &st, &cl) < 0);
+	CHECK(docker_parse_head(h, strlen(h) - 2, &st, &cl) == 0);
+	CHECK(st == 404 && cl == 12);
 }
 
 struct frames {
@@ -331,6 +347,37 @@ static void serve(int fd)
 	} else if (!strcmp(path, "/v1.41/t/hijack404")) {
 		say(fd, "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
 			"Content-Length: 42\r\n\r\n{\"message\":\"No such exec instance: 1234\"}\n");
+	} else if (!strcmp(path, "/v1.41/t/huge")) {
+		/* A 2xx body past DOCKER_BODY_MAX (16 MiB). */
+		char chunk[65536];
+
+		memset(chunk, ' ', sizeof chunk);
+		say(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+			"Content-Length: 17825792\r\n\r\n");
+		for (int i = 0; i < 272; i++) /* 17 MiB */
+			write_all(fd, chunk, sizeof chunk);
+	} else if (!strcmp(path, "/v1.41/t/hijack-bigcl")) {
+		/* An error answer whose Content-Length is no bound: 8 MiB come,
+		 * then the connection stays open for 3 s. */
+		char chunk[65536];
+
+		memset(chunk, 'x', sizeof chunk);
+		say(fd, "HTTP/1.1 500 Internal Server Error\r\n"
+			"Content-Length: 1000000000000\r\n\r\n");
+		for (int i = 0; i < 128; i++)
+			write_all(fd, chunk, sizeof chunk);
+		sleep(3);
+	} else if (!strcmp(path, "/v1.41/t/hijack-longhead")) {
+		/* A head that never ends. */
+		char pad[1024];
+
+		memset(pad, 'a', sizeof pad);
+		memcpy(pad, "X-Pad: ", 7);
+		memcpy(pad + sizeof pad - 2, "\r\n", 2);
+		say(fd, "HTTP/1.1 101 UPGRADED\r\n");
+		for (int i = 0; i < 1024; i++)
+			write_all(fd, pad, sizeof pad);
+		sleep(3);
 	} else if (!strcmp(path, "/v1.41/t/hang")) {
 		sleep(5);
 	} else {
@@ -500,6 +547,26 @@ static void test_requests(void)
 	CHECK(docker_stream_lines(&d, &r, stop_at_two, &c, &e) < 0);
 	CHECK_STR(e.msg, "pull failed: denied");
 
+	/* Bodies kept in memory are bounded; one nobody keeps is dropped. */
+	r = (docker_req){ .method = "GET", .path = "/t/huge" };
+	CHECK(docker_request(&d, &r, &status, &out, &e) < 0);
+	CHECK_STR(e.msg, "GET /t/huge: the answer is longer than 16777216 bytes");
+	CHECK(out.len <= DOCKER_BODY_MAX);
+	buf_free(&out);
+	CHECK(docker_request(&d, &r, &status, NULL, &e) == 0);
+	{
+		docker_call k[1] = { { .req = r } };
+
+		CHECK(docker_batch(&d, k, 1, &e) == 0);
+		CHECK(k[0].rc < 0);
+		CHECK_STR(k[0].err.msg, "GET /t/huge: the answer is longer than 16777216 bytes");
+		docker_call_free(&k[0]);
+		k[0] = (docker_call){ .req = r, .max = 1000 };
+		CHECK(docker_batch(&d, k, 1, &e) == 0);
+		CHECK_STR(k[0].err.msg, "GET /t/huge: the answer is longer than 1000 bytes");
+		docker_call_free(&k[0]);
+	}
+
 	/* A daemon that never answers: bounded by timeout_ms. */
 	d.timeout_ms = 300;
 	r = (docker_req){ .method = "GET", .path = "/t/hang" };
@@ -563,6 +630,23 @@ static void test_hijack(void)
 	r.path = "/t/hijack404";
 	CHECK(docker_hijack(&d, &r, &c, &e) < 0);
 	CHECK_STR(e.msg, "POST /t/hijack404: No such exec instance: 1234 (HTTP 404)");
+
+	/* An error body is read up to 64 KiB, whatever its Content-Length:
+	 * the answer comes at once, not when the daemon closes (3 s). */
+	{
+		struct timespec t0, t1;
+
+		r.path = "/t/hijack-bigcl";
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		CHECK(docker_hijack(&d, &r, &c, &e) < 0);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		CHECK(str_starts(e.msg, "POST /t/hijack-bigcl: xxxx"));
+		CHECK(str_ends(e.msg, "... (HTTP 500)"));
+		CHECK(t1.tv_sec - t0.tv_sec < 2);
+	}
+	r.path = "/t/hijack-longhead";
+	CHECK(docker_hijack(&d, &r, &c, &e) < 0);
+	CHECK_STR(e.msg, "POST /t/hijack-longhead: answer head longer than 65536 bytes");
 	docker_close(&d);
 
 	CHECK(docker_open(&d, "unix:///tmp/ebt-unit-none.sock", &e) == 0);

@@ -353,7 +353,8 @@ static void test_scan(void)
 		"/lib/libcuda.so.1 /usr/lib64/libcuda.so.1 mount\n"
 		"/lib/libcuda.so.550.54.14 /usr/lib64/libcuda.so.550.54.14 library\n"
 		"/lib/libnvidia-via.so.1 /usr/lib64/libnvidia-via.so.1 library\n"
-		"/lib/sub/libnvidia-ml.so.1 /usr/lib64/sub/libnvidia-ml.so.1 library\n"
+		/* A link to the host's path: bound from the file it leads to. */
+		"/lib/sub/libnvidia-ml.so.550.54.14 /usr/lib64/sub/libnvidia-ml.so.1 library\n"
 		"/lib/sub/libnvidia-ml.so.550.54.14 /usr/lib64/sub/libnvidia-ml.so.550.54.14 library\n",
 		mnt, mnt, mnt);
 	CHECK_STR(text, want);
@@ -385,15 +386,68 @@ static void test_scan(void)
 	free(w.all);
 	w = (struct warns){ 0 };
 
-	/* Without the mount table the host's absolute link leaves the tree. */
+	/* Without the mount table the directory is the host's /usr/lib: the
+	 * link's target is looked for at DIR/x86_64-linux-gnu/sub/... */
 	o.mi = NULL;
 	o.environ = NULL;
 	CHECK(gpu_scan(&o, &r, &e) == 0);
-	CHECK(w.all && strstr(w.all, "/lib/sub/libnvidia-ml.so.1 -> /usr/lib/x86_64-linux-gnu/sub/libnvidia-ml.so.550.54.14 leads out of"));
+	CHECK(w.all && strstr(w.all, "/lib/sub/libnvidia-ml.so.1 -> /usr/lib/x86_64-linux-gnu/sub/libnvidia-ml.so.550.54.14: dangling link"));
 	CHECK(r.nenv == 0);
 	gpu_result_free(&r);
 	free(w.all);
 	w = (struct warns){ 0 };
+
+	/* The host's /usr/lib mounted at DIR (no mount table): an absolute
+	 * target is re-rooted at DIR, and every link of a chain through one is
+	 * bound from the file in DIR, never from this machine's /usr/lib. */
+	mk("host/x86_64-linux-gnu/libEGL_mesa.so.0");
+	ln("/usr/lib/x86_64-linux-gnu/libEGL_mesa.so.0", "host/x86_64-linux-gnu/libEGL.so.1");
+	ln("libEGL.so.1", "host/x86_64-linux-gnu/libEGL.so");
+	ln("libEGL.so.1", "host/x86_64-linux-gnu/libGL.so.1"); /* judged after libEGL.so.1 */
+	mk("host/x86_64-linux-gnu/libcuda.so.550.54.14");
+	ln("libcuda.so.550.54.14", "host/x86_64-linux-gnu/libcuda.so.1");
+	/* Targets that cannot be mapped, or leave DIR. */
+	ln("/opt/vendor/libGLESv2.so.2", "host/x86_64-linux-gnu/libGLESv2.so.2");
+	ln("/usr/lib64/libGLdispatch.so.0", "host/x86_64-linux-gnu/libGLdispatch.so.0");
+	ln("/usr/lib/../../etc/passwd", "host/x86_64-linux-gnu/libGLX.so.0");
+	ln("../../etc/passwd", "host/x86_64-linux-gnu/libOpenGL.so.0");
+	ln("../x86_64-linux-gnu/../../lib/libnvidia-ml.so.1", "host/x86_64-linux-gnu/libnvidia-ml.so.1");
+	{
+		char host[300];
+
+		snprintf(host, sizeof host, "%s/host", tmp);
+		o = (struct gpu_opts){
+			.usr_lib_dir = host, .inner_lib_dir = "/usr/lib",
+			.dev_root = dev, .firmware_dir = "/nonexistent", .bin_dirs = bins,
+			.warn = on_warn, .warn_ctx = &w,
+		};
+		w = (struct warns){ 0 };
+		CHECK(gpu_scan(&o, &r, &e) == 0);
+		text = binds_text(&r);
+		CHECK_STR(text,
+			  "/bin/nvidia-smi /usr/bin/nvidia-smi tool\n"
+			  "/host/x86_64-linux-gnu/libEGL_mesa.so.0 /usr/lib/x86_64-linux-gnu/libEGL.so library\n"
+			  "/host/x86_64-linux-gnu/libEGL_mesa.so.0 /usr/lib/x86_64-linux-gnu/libEGL.so.1 library\n"
+			  "/host/x86_64-linux-gnu/libEGL_mesa.so.0 /usr/lib/x86_64-linux-gnu/libEGL_mesa.so.0 library\n"
+			  "/host/x86_64-linux-gnu/libEGL_mesa.so.0 /usr/lib/x86_64-linux-gnu/libGL.so.1 library\n"
+			  "/host/x86_64-linux-gnu/libcuda.so.1 /usr/lib/x86_64-linux-gnu/libcuda.so.1 library\n"
+			  "/host/x86_64-linux-gnu/libcuda.so.550.54.14 /usr/lib/x86_64-linux-gnu/libcuda.so.550.54.14 library\n");
+		free(text);
+		CHECK(w.all && strstr(w.all, "/host/x86_64-linux-gnu/libGLESv2.so.2 -> /opt/vendor/libGLESv2.so.2 leads out of"));
+		CHECK(w.all && strstr(w.all, "/host/x86_64-linux-gnu/libGLdispatch.so.0 -> /usr/lib64/libGLdispatch.so.0 leads out of"));
+		CHECK(w.all && strstr(w.all, "/host/x86_64-linux-gnu/libGLX.so.0 -> /usr/lib/../../etc/passwd leads out of"));
+		CHECK(w.all && strstr(w.all, "/host/x86_64-linux-gnu/libOpenGL.so.0 -> ../../etc/passwd leads out of"));
+		CHECK(w.all && strstr(w.all, "/host/x86_64-linux-gnu/libnvidia-ml.so.1 -> ../x86_64-linux-gnu/../../lib/libnvidia-ml.so.1 leads out of"));
+		CHECK(w.n == 6); /* and dev/nvidia0, a regular file */
+		if (w.n != 6)
+			fprintf(stderr, "warnings:\n%s", w.all ? w.all : "");
+		gpu_result_free(&r);
+		free(w.all);
+		w = (struct warns){ 0 };
+		o.usr_lib_dir = lib;
+		o.inner_lib_dir = "/usr/lib64";
+		o.firmware_dir = fw;
+	}
 
 	/* A missing library directory or dev root is an error naming it. */
 	o.usr_lib_dir = "/nonexistent/lib";

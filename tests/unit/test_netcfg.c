@@ -66,18 +66,42 @@ static void test_cidr(void)
 static void test_cpus(void)
 {
 	unsigned v;
+	char out[CPUS_STRLEN];
 	eb_err e;
 
-	CHECK(parse_cpus("CODER_CPUS", "1", &v, &e) == 0 && v == 1);
-	CHECK(parse_cpus("CODER_CPUS", "16", &v, &e) == 0 && v == 16);
-	CHECK(parse_cpus("CODER_CPUS", "08", &v, &e) == 0 && v == 8);
-	CHECK(parse_cpus("CODER_CPUS", "8192", &v, &e) == 0 && v == 8192);
-	static const char *bad[] = {"0", "", "1.5", "500m", "-1", "+2", " 2",
-				    "2 ", "8193", "99999999999999999999", "0x10", "two"};
+	/* Thousandths of a CPU: whole numbers and up to three decimals, as
+	 * docker run --cpus takes them. */
+	CHECK(parse_cpus("CODER_CPUS", "1", &v, &e) == 0 && v == 1000);
+	CHECK(parse_cpus("CODER_CPUS", "16", &v, &e) == 0 && v == 16000);
+	CHECK(parse_cpus("CODER_CPUS", "08", &v, &e) == 0 && v == 8000);
+	CHECK(parse_cpus("CODER_CPUS", "8192", &v, &e) == 0 && v == 8192000);
+	CHECK(parse_cpus("CODER_CPUS", "1.5", &v, &e) == 0 && v == 1500);
+	CHECK(parse_cpus("CODER_CPUS", "2.0", &v, &e) == 0 && v == 2000);
+	CHECK(parse_cpus("CODER_CPUS", "0.25", &v, &e) == 0 && v == 250);
+	CHECK(parse_cpus("CODER_CPUS", "0.01", &v, &e) == 0 && v == 10);
+	CHECK(parse_cpus("CODER_CPUS", "3.125", &v, &e) == 0 && v == 3125);
+	CHECK(parse_cpus("CODER_CPUS", "8192.000", &v, &e) == 0 && v == 8192000);
+	static const char *bad[] = {"0", "", "0.0", "0.009", "1.2345", "1.", ".5",
+				    "1..5", "1,5", "500m", "-1", "+2", " 2", "2 ",
+				    "8193", "8192.001", "99999999999999999999",
+				    "1.99999999999999999999", "0x10", "two", "1e3"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
 		CHECK(parse_cpus("CODER_CPUS", bad[i], &v, &e) == -1);
-	CHECK(parse_cpus("CODER_CPUS", "1.5", &v, &e) == -1);
-	CHECK_STR(e.msg, "CODER_CPUS \"1.5\": expected a whole number of CPUs, 1 to 8192");
+	CHECK(parse_cpus("CODER_CPUS", "500m", &v, &e) == -1);
+	CHECK_STR(e.msg, "CODER_CPUS \"500m\": expected a number of CPUs, 0.01 to "
+		  "8192, with at most three decimals");
+
+	/* What config prints, read back the same. */
+	cpus_format(1500, out);
+	CHECK_STR(out, "1.5");
+	cpus_format(2000, out);
+	CHECK_STR(out, "2");
+	cpus_format(10, out);
+	CHECK_STR(out, "0.01");
+	cpus_format(3125, out);
+	CHECK_STR(out, "3.125");
+	cpus_format(8192000, out);
+	CHECK_STR(out, "8192");
 }
 
 static void test_memory(void)
