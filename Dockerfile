@@ -39,7 +39,8 @@ RUN mkdir /debs \
 # ---- the image --------------------------------------------------------------
 FROM ${BASE_IMAGE}
 # docker.io brings dockerd, containerd, runc and iptables; fuse3 for
-# CODER_ADD_FUSE; libcurl4 (libblkid1 is in every Debian) for
+# CODER_ADD_FUSE; fuse-overlayfs for the disk-full fallback (layers shared,
+# where vfs copies each in full); libcurl4 (libblkid1 is in every Debian) for
 # envbox itself. envbox-xid tells filesystems apart through libblkid and
 # needs no mkfs tools: xfsprogs would bring python3 and libicu (60 MB).
 # No documentation or translations (as in debian:bookworm-slim), no
@@ -49,7 +50,7 @@ RUN printf '%s\n' 'path-exclude /usr/share/doc/*' 'path-include /usr/share/doc/*
 		'path-exclude /usr/share/locale/*' >/etc/dpkg/dpkg.cfg.d/envbox-slim \
 	&& apt-get update \
 	&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-		docker.io ca-certificates iproute2 util-linux e2fsprogs fuse3 \
+		docker.io ca-certificates iproute2 util-linux e2fsprogs fuse3 fuse-overlayfs \
 		libcurl4 libblkid1 \
 	&& rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb /var/log/apt /var/log/dpkg.log
 # The user dockerd --userns-remap=coder maps the workspace to: its root is

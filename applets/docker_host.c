@@ -1,9 +1,11 @@
 /* envbox-docker config, dockerd-args, log: what the entrypoint needs from C
  * besides the Engine API — validated settings, dockerd's command line, and
  * build-log entries. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "applet.h"
 #include "config.h"
@@ -49,6 +51,40 @@ int dcmd_config(int argc, char **argv)
 	return 0;
 }
 
+/* True when an executable name is in a directory of $PATH. */
+static bool on_path(const char *name)
+{
+	const char *path = getenv("PATH"), *p, *colon;
+	bool found = false;
+
+	for (p = path ? path : ""; *p && !found; p = *colon ? colon + 1 : colon) {
+		char *f;
+
+		colon = strchrnul(p, ':');
+		f = xasprintf("%.*s/%s", (int)(colon - p), p, name);
+		found = colon > p && access(f, X_OK) == 0;
+		free(f);
+	}
+	return found;
+}
+
+/* The disk-full fallback's storage driver, logged with why. */
+static void choose_no_space_driver(struct dockerd_opts *o)
+{
+	const char *want = getenv("ENVBOX_NO_SPACE_DRIVER");
+	int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	char why[256];
+
+	if (fd >= 0)
+		close(fd);
+	o->no_space_driver = dockerd_no_space_driver(want, fd >= 0, on_path("fuse-overlayfs"),
+						     why, sizeof why);
+	if (!o->no_space_driver)
+		usage_error("ENVBOX_NO_SPACE_DRIVER \"%s\": expected auto, vfs or fuse-overlayfs",
+			    want);
+	log_msg(LOG_INFO, "Storage driver on the spare data root: %s", why);
+}
+
 /* dockerd-args [--no-space] [--sys-root DIR] [--cgroup-root DIR] [--link IF] */
 int dcmd_dockerd_args(int argc, char **argv)
 {
@@ -80,6 +116,8 @@ int dcmd_dockerd_args(int argc, char **argv)
 		o.data_root = NULL;
 	if (o.no_space_data_root && !*o.no_space_data_root)
 		o.no_space_data_root = NULL;
+	if (o.no_space)
+		choose_no_space_driver(&o);
 	o.cgroup_v2 = cgroup_is_v2(cgroup_root);
 	o.mtu = net_mtu(sys_root, link, &e);
 	if (o.mtu < 0)

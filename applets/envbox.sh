@@ -256,7 +256,7 @@ start_dockerd() {
 	dockerd_pid=$!
 	if ! step envbox-wait docker --timeout 300 --pid "$dockerd_pid"; then
 		if grep -q 'no space left on device' "$dockerd_log"; then
-			start_over_on_vfs
+			start_over_on_spare_root
 		fi
 		log_error "dockerd did not start; the last lines of $dockerd_log:"
 		tail -n 20 "$dockerd_log" | envbox-docker log error
@@ -265,22 +265,25 @@ start_dockerd() {
 }
 
 # failed STATUS: a step failed. For want of disk space (envbox-docker's
-# exit 3) envbox starts over once on vfs; otherwise it exits with STATUS.
+# exit 3) envbox starts over once on the spare data root; otherwise it
+# exits with STATUS.
 failed() {
 	if [ "$1" -eq 3 ]; then
-		start_over_on_vfs
+		start_over_on_spare_root
 	fi
 	exit "$1"
 }
 
-# The user's volume is full: run dockerd on the pod's ephemeral disk with
-# the vfs driver (overlay2 cannot stack on the overlay root), so the user
-# can get in and clean up. envbox starts over as a new process, once.
-start_over_on_vfs() {
+# The user's volume is full: run dockerd on the pod's ephemeral disk, with
+# fuse-overlayfs where /dev/fuse and the tool are there, else vfs (overlay2
+# cannot stack on the overlay root; dockerd-args logs which and why), so
+# the user can get in and clean up. envbox starts over as a new process,
+# once.
+start_over_on_spare_root() {
 	if [ -n "${ENVBOX_NO_SPACE:-}" ]; then
 		return 0
 	fi
-	log "Insufficient space to start the workspace: restarting dockerd with the vfs driver on ${ENVBOX_NO_SPACE_DATA_ROOT:-/var/lib/docker.bak}. Performance will be degraded; free space on the volume and restart the workspace to get it back."
+	log "Insufficient space to start the workspace: restarting dockerd on the spare data root ${ENVBOX_NO_SPACE_DATA_ROOT:-/var/lib/docker.bak}. Performance will be degraded; free space on the volume and restart the workspace to get it back."
 	stop_everything
 	trap - EXIT
 	ENVBOX_NO_SPACE=1 exec "$0" docker

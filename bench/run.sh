@@ -10,6 +10,8 @@
 #   3. applet costs (bench/applets.sh);
 #   4. the GPU scan against find (bench/gpu-scan.sh);
 #   5. pull progress parsing (bench/progress.sh);
+#   6. the disk-full fallback, vfs against fuse-overlayfs (bench/nospace.sh,
+#      its own report in bench/results/nospace.md);
 # RUNS times each (default 7, at least 5), interleaved so that the machine's
 # noise falls on all alike. Prints the tables and writes them to
 # bench/results/latest.md (BENCH_OUT). bench/README.md explains the method.
@@ -300,3 +302,6 @@ mkdir -p "$(dirname "$out")"
 cp "$W/report.md" "$out"
 cat "$W/report.md"
 say "written to $out"
+
+# 6. The disk-full fallback: its own script, its own report.
+"$here/bench/nospace.sh" "$runs"

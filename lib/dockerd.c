@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -31,8 +32,34 @@ static const char cgroup_v2_prelude[] =
 	"exec \"$0\" \"$@\"";
 
 /* Where dockerd keeps its data when the user's volume is full: the pod's
- * ephemeral disk, with vfs because overlay2 cannot stack on overlay. */
+ * ephemeral disk, where overlay2 cannot stack on the container's own
+ * overlay root. fuse-overlayfs can (layers shared, as overlay2); vfs always
+ * works but copies every layer in full, slow and many times the disk. */
 #define NO_SPACE_DATA_ROOT "/var/lib/docker.bak"
+
+const char *dockerd_no_space_driver(const char *want, bool fuse_ok, bool tool_ok,
+				    char *why, size_t n)
+{
+	bool force_vfs = want && !strcmp(want, "vfs");
+
+	if (want && *want && strcmp(want, "auto") && strcmp(want, "vfs") &&
+	    strcmp(want, "fuse-overlayfs"))
+		return NULL;
+	if (force_vfs) {
+		snprintf(why, n, "vfs, as ENVBOX_NO_SPACE_DRIVER asks");
+		return "vfs";
+	}
+	if (fuse_ok && tool_ok) {
+		snprintf(why, n, "fuse-overlayfs: /dev/fuse and fuse-overlayfs are here, "
+			 "so layers are shared as with overlay2");
+		return "fuse-overlayfs";
+	}
+	snprintf(why, n, "vfs (every layer copied in full: slow, and many times the "
+		 "disk): %s", !fuse_ok ? "/dev/fuse cannot be opened (CODER_ADD_FUSE "
+		 "or a FUSE device plugin gives the pod one)" :
+		 "fuse-overlayfs is not installed");
+	return "vfs";
+}
 
 char **dockerd_argv(const struct dockerd_opts *o)
 {
@@ -53,7 +80,8 @@ char **dockerd_argv(const struct dockerd_opts *o)
 	if (o->no_space) {
 		v[n++] = xasprintf("--data-root=%s", o->no_space_data_root ?
 				   o->no_space_data_root : NO_SPACE_DATA_ROOT);
-		v[n++] = xstrdup("--storage-driver=vfs");
+		v[n++] = xasprintf("--storage-driver=%s",
+				   o->no_space_driver ? o->no_space_driver : "vfs");
 	} else {
 		if (o->data_root)
 			v[n++] = xasprintf("--data-root=%s", o->data_root);

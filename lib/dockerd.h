@@ -10,7 +10,8 @@ struct dockerd_opts {
 	int mtu;              /* --mtu */
 	bool cgroup_v2;       /* run in a cgroup namespace of its own */
 	bool debug;           /* --log-level=debug */
-	bool no_space;        /* the disk-full fallback: vfs on ephemeral disk */
+	bool no_space;        /* the disk-full fallback: the spare data root */
+	const char *no_space_driver;    /* its storage driver; NULL: vfs */
 	const char *data_root;          /* NULL: dockerd's own (/var/lib/docker) */
 	const char *no_space_data_root; /* NULL: /var/lib/docker.bak */
 };
@@ -22,6 +23,15 @@ struct dockerd_opts {
  * envbox's own (as moby's dind does). */
 char **dockerd_argv(const struct dockerd_opts *o);
 void dockerd_argv_free(char **argv);
+
+/* The storage driver for the disk-full fallback. want is what the operator
+ * asked for (ENVBOX_NO_SPACE_DRIVER): NULL, "" or "auto" for
+ * fuse-overlayfs where it can work (fuse_ok: /dev/fuse opens; tool_ok:
+ * fuse-overlayfs is on PATH), vfs otherwise; "vfs" or "fuse-overlayfs" to
+ * force one (fuse-overlayfs still falls back to vfs when it cannot work).
+ * why (n bytes) says why, for the log. NULL for any other want. */
+const char *dockerd_no_space_driver(const char *want, bool fuse_ok, bool tool_ok,
+				    char *why, size_t n);
 
 /* cgroup v2 when the unified hierarchy is mounted at root (cgroup.controllers
  * present); v1 and hybrid hosts are false. */

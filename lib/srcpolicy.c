@@ -496,7 +496,9 @@ int srcpol_check(const struct srcpol_env *env, const struct srcpol_res *r,
 		return -1;
 	}
 	if (!r->create_from && (p = alias_of(env, r))) {
-		eb_errf(e, "refused: it is %s under another name (%s)", p, protected_why(p));
+		eb_errf(e, "refused: it is %s under another name (%s): one directory "
+			"mounted at two places? give the workspace one of its own", p,
+			protected_why(p));
 		return -1;
 	}
 	return 0;

@@ -116,7 +116,8 @@ nothing_left() {
 	nothing_left
 }
 
-@test "disk full: the pull fails for space, prune and retry, then dockerd starts over on vfs and the workspace comes up" {
+@test "disk full: the pull fails for space, prune and retry, then dockerd starts over on fuse-overlayfs and the workspace comes up" {
+	command -v fuse-overlayfs >/dev/null || fail "fuse-overlayfs is not installed (.ci/packages has it)"
 	mkdir -p "$EB_DIR/small"
 	mount -t tmpfs -o size=24m tmpfs "$EB_DIR/small"
 	# A pull secret (the plain registry ignores it): the start-over must
@@ -128,10 +129,11 @@ nothing_left() {
 		CODER_INNER_ENVS='CODER_*'
 	run cat "$EB_OUT"
 	assert_output --partial "no space left on device"
-	assert_output --partial "Insufficient space to start the workspace: restarting dockerd with the vfs driver on $EB_DIR/data.bak"
+	assert_output --partial "Insufficient space to start the workspace: restarting dockerd on the spare data root $EB_DIR/data.bak"
+	assert_output --partial "Storage driver on the spare data root: fuse-overlayfs: /dev/fuse and fuse-overlayfs are here"
 	[ "$(grep -c '"type":"done"' "$EB_OUT")" -eq 1 ]
 	run /usr/bin/docker info -f '{{.Driver}} {{.DockerRootDir}}'
-	assert_output "vfs $EB_DIR/data.bak/100000.100000"
+	assert_output "fuse-overlayfs $EB_DIR/data.bak/100000.100000"
 	run /usr/bin/docker exec workspace_cvm id -u
 	assert_output 0
 	# Issue 14: no credential in the restarted dockerd's environment...
@@ -146,16 +148,39 @@ nothing_left() {
 	envbox_stop
 }
 
-@test "disk full when dockerd starts: it starts over on vfs" {
-	mkdir -p "$EB_DIR/small"
+@test "disk full when dockerd starts, no fuse-overlayfs: it starts over on vfs, saying why" {
+	mkdir -p "$EB_DIR/small" "$EB_DIR/bin"
 	mount -t tmpfs -o size=64k tmpfs "$EB_DIR/small"
 	# Fill it, so dockerd cannot even make its directories.
 	head -c 1000000 /dev/zero >"$EB_DIR/small/fill" 2>/dev/null || true
-	envbox_start CODER_INNER_IMAGE="$REGISTRY/ws/plain:1" CODER_INNER_USERNAME=coder \
+	# A PATH without fuse-overlayfs: every other program of /usr/bin.
+	for f in /usr/bin/*; do
+		[ "${f##*/}" = fuse-overlayfs ] || ln -s "$f" "$EB_DIR/bin/"
+	done
+	PATH="$ENVBOX_PREFIX/bin:$EB_DIR/bin:/usr/sbin:/sbin" envbox_start \
+		CODER_INNER_IMAGE="$REGISTRY/ws/plain:1" CODER_INNER_USERNAME=coder \
 		ENVBOX_DATA_ROOT="$EB_DIR/small/docker"
 	run cat "$EB_OUT"
 	assert_output --partial "Insufficient space to start the workspace"
+	assert_output --partial "Storage driver on the spare data root: vfs (every layer copied in full: slow, and many times the disk): fuse-overlayfs is not installed"
 	run /usr/bin/docker info -f '{{.Driver}}'
 	assert_output vfs
 	envbox_stop
+}
+
+@test "disk full, ENVBOX_NO_SPACE_DRIVER=vfs: vfs though fuse-overlayfs could; a bad value is refused naming it" {
+	mkdir -p "$EB_DIR/small"
+	mount -t tmpfs -o size=64k tmpfs "$EB_DIR/small"
+	head -c 1000000 /dev/zero >"$EB_DIR/small/fill" 2>/dev/null || true
+	envbox_start CODER_INNER_IMAGE="$REGISTRY/ws/plain:1" CODER_INNER_USERNAME=coder \
+		ENVBOX_DATA_ROOT="$EB_DIR/small/docker" ENVBOX_NO_SPACE_DRIVER=vfs
+	run cat "$EB_OUT"
+	assert_output --partial "Storage driver on the spare data root: vfs, as ENVBOX_NO_SPACE_DRIVER asks"
+	run /usr/bin/docker info -f '{{.Driver}}'
+	assert_output vfs
+	envbox_stop
+	run env ENVBOX_NO_SPACE_DRIVER=zfs CODER_INNER_IMAGE=x/y:1 CODER_INNER_USERNAME=coder \
+		envbox-docker dockerd-args --no-space
+	assert_failure 2
+	assert_output --partial 'ENVBOX_NO_SPACE_DRIVER "zfs": expected auto, vfs or fuse-overlayfs'
 }

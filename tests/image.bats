@@ -182,16 +182,19 @@ setup() {
 
 # run_outer NAME DIR [docker run options...]: the README's one-liner,
 # detached (not -it --rm: the suite reads its logs and exit code after it
-# stops), its volumes under DIR instead of /tmp/envbox.
+# stops), its volumes under DIR instead of /tmp/envbox. The original's
+# README mounts one directory at both /var/lib/docker and
+# /var/lib/coder/docker, which hands the outer dockerd's state to the
+# workspace: envbox refuses that (docs/security.md), so each has its own.
 run_outer() {
 	local name=$1 dir=$2
 	shift 2
-	mkdir -p "$dir/docker" "$dir/containers" "$dir/sysbox"
+	mkdir -p "$dir/docker" "$dir/outer-docker" "$dir/containers" "$dir/sysbox"
 	set -- \
 		-v "$dir/docker:/var/lib/coder/docker" \
 		-v "$dir/containers:/var/lib/coder/containers" \
 		-v "$dir/sysbox:/var/lib/sysbox" \
-		-v "$dir/docker:/var/lib/docker" \
+		-v "$dir/outer-docker:/var/lib/docker" \
 		"$@"
 	# Mounted read-only where the host has them (docker would create them).
 	[ ! -d /usr/src ] || set -- "$@" -v /usr/src:/usr/src:ro

@@ -108,6 +108,15 @@ refused_src() {
 	refused_src "bind $T/alias /x rw"
 	[[ $stderr == *"refused: it is /etc under another name"* ]] || fail "$stderr"
 	[ "$(stat -c %u /etc)" -eq 0 ]
+	# The original README's layout: one directory at both the outer
+	# dockerd's data root and /var/lib/coder/docker.
+	mkdir -p "$T/outer" "$T/coder-docker"
+	mount --bind "$T/outer" "$T/coder-docker"
+	MOUNTS+=("$T/coder-docker")
+	before=$(owner "$T/outer")
+	refused_src "bind $T/coder-docker /var/lib/docker rw" --protect "$T/outer"
+	[[ $stderr == *"refused: it is $T/outer under another name"*"give the workspace one of its own"* ]] || fail "$stderr"
+	[ "$(owner "$T/outer")" = "$before" ]
 }
 
 @test "security: a symlink planted in a writable source is not followed, nothing changes" {

@@ -159,6 +159,22 @@ static char *joined(char **v)
 	return buf_steal(&b);
 }
 
+static void no_space_driver(void)
+{
+	char why[256];
+
+	CHECK_STR(dockerd_no_space_driver(NULL, true, true, why, sizeof why), "fuse-overlayfs");
+	CHECK(strstr(why, "/dev/fuse and fuse-overlayfs are here"));
+	CHECK_STR(dockerd_no_space_driver("auto", true, false, why, sizeof why), "vfs");
+	CHECK(strstr(why, "fuse-overlayfs is not installed"));
+	CHECK_STR(dockerd_no_space_driver("", false, true, why, sizeof why), "vfs");
+	CHECK(strstr(why, "/dev/fuse cannot be opened"));
+	CHECK_STR(dockerd_no_space_driver("vfs", true, true, why, sizeof why), "vfs");
+	CHECK(strstr(why, "as ENVBOX_NO_SPACE_DRIVER asks"));
+	CHECK_STR(dockerd_no_space_driver("fuse-overlayfs", false, true, why, sizeof why), "vfs");
+	CHECK(dockerd_no_space_driver("overlay2", true, true, why, sizeof why) == NULL);
+}
+
 static void dockerd_args(void)
 {
 	struct dockerd_opts o = { .bip = "172.19.0.1/30", .mtu = 1400 };
@@ -191,6 +207,14 @@ static void dockerd_args(void)
 	CHECK_STR(s, "dockerd --userns-remap=coder --bip=172.19.0.1/30 --mtu=1400 --data-root=/var/lib/docker.bak --storage-driver=vfs");
 	free(s);
 	dockerd_argv_free(v);
+
+	o.no_space_driver = "fuse-overlayfs";
+	v = dockerd_argv(&o);
+	s = joined(v);
+	CHECK_STR(s, "dockerd --userns-remap=coder --bip=172.19.0.1/30 --mtu=1400 --data-root=/var/lib/docker.bak --storage-driver=fuse-overlayfs");
+	free(s);
+	dockerd_argv_free(v);
+	o.no_space_driver = NULL;
 
 	o.data_root = "/data/docker";
 	o.no_space_data_root = "/scratch/docker";
@@ -306,6 +330,7 @@ int main(void)
 	required();
 	names();
 	dockerd_args();
+	no_space_driver();
 	host_probes();
 	return check_done("test_config");
 }
