@@ -261,7 +261,8 @@ attempts() { grep -c 'attempt [0-9]* failed' <<<"$1" || true; }
 	assert_failure 1
 	elapsed=$(($(now_ms) - t0))
 	# Waits of 1 s and 2 s between the three attempts.
-	[ "$elapsed" -ge 3000 ] && [ "$elapsed" -lt 8000 ]
+	[ "$elapsed" -ge 3000 ] || fail "retried too fast: $elapsed ms"
+	[ "$elapsed" -lt 8000 ] || fail "retried too slowly: $elapsed ms"
 	[ "$(attempts "$output")" -eq 3 ]
 	assert_output --partial "attempt 1 failed: "
 	assert_output --partial "connection refused (HTTP 500); retrying in 1 s"
@@ -426,7 +427,7 @@ archive_requests() {
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -qq -e trace=sendto,write -e signal=none -s 300 -o "$BATS_TEST_TMPDIR/strace" \
 		envbox-docker probe "$REG/ebt/links:v1" coder --cache "$cache" >"$BATS_TEST_TMPDIR/out"
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "$first"
-	! grep -q 'POST /v[0-9.]*/containers/create' "$BATS_TEST_TMPDIR/strace"
+	run ! grep -q 'POST /v[0-9.]*/containers/create' "$BATS_TEST_TMPDIR/strace"
 	grep -q "GET /v[0-9.]*/images/$REG/ebt/links:v1/json" "$BATS_TEST_TMPDIR/strace"
 	CODER_DEBUG=true run --separate-stderr envbox-docker probe "$REG/ebt/links:v1" coder --cache "$cache"
 	[[ $stderr == *"probe: $REG/ebt/links:v1 from the cache (image sha256:"* ]]

@@ -242,7 +242,7 @@ PY
 	tail -n 5 "$EB_OUT"
 	[ "$status" -eq 0 ]
 	((EB_STOP_MS < 90000))
-	! kill -0 "$dpid" 2>/dev/null
+	run ! kill -0 "$dpid"
 	grep -q 'shutting down' "$EB_OUT"
 	: >"$BATS_FILE_TMPDIR/eb_pid"
 	# A new pod gets a new network namespace: no docker0 from this one.

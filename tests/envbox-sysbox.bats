@@ -63,8 +63,8 @@ teardown() {
 	pgrep -f 'sleep 1000001$'
 	envbox_stop
 	sleep 0.5
-	! pgrep -f 'sleep 1000000$'
-	! pgrep -f 'sleep 1000001$'
+	run ! pgrep -f 'sleep 1000000$'
+	run ! pgrep -f 'sleep 1000001$'
 }
 
 @test "without CODER_DISABLE_IDMAPPED_MOUNT sysbox-mgr gets no arguments" {

@@ -2,7 +2,7 @@
 # The multi-call binary, its install links and the entrypoint's dispatch.
 load helpers
 
-APPLETS="envbox-docker envbox-gpu-scan envbox-mounts envbox-auth envbox-wait envbox-xid"
+APPLETS="envbox-docker envbox-gpu-scan envbox-mounts envbox-auth envbox-check envbox-wait envbox-xid"
 
 @test "make install puts the entrypoint, the binary and one link per applet in PREFIX/bin" {
 	dest=$BATS_TEST_TMPDIR/dest
@@ -74,7 +74,9 @@ APPLETS="envbox-docker envbox-gpu-scan envbox-mounts envbox-auth envbox-wait env
 
 @test "libcurl is loaded only by calls that speak HTTP" {
 	# Not linked: calls without HTTP never open it, and need not have it.
-	! ldd "$(command -v envbox-bin)" | grep -q libcurl
+	run ldd "$(command -v envbox-bin)"
+	assert_success
+	refute_output --partial libcurl
 	export ENVBOX_LIBCURL=/nonexistent/libcurl.so.4
 	run envbox-docker log info "no HTTP here"
 	assert_success
@@ -92,4 +94,35 @@ APPLETS="envbox-docker envbox-gpu-scan envbox-mounts envbox-auth envbox-wait env
 		[ -x "$f" ] || fail "$f is not executable"
 		bash -n "$f" || fail "$f does not parse"
 	done
+}
+
+@test "no test holds an assertion that cannot fail (scripts/lint-bats), and the lint finds one" {
+	local root=$BATS_TEST_DIRNAME/..
+	run "$root/scripts/lint-bats" "$root"/tests/*.bats
+	assert_success
+	assert_output ""
+	# Each pattern it is for, not last in its test; and what is allowed.
+	cat >"$BATS_TEST_TMPDIR/bad.bats" <<-'BATS'
+	@test "bad" {
+		! grep -q x /dev/null
+		[ -z "$a" ] && [ -z "$b" ]
+		true && [ -n "$c" ]
+		grep -q y /dev/null && ! false
+		true
+	}
+	@test "good" {
+		run ! grep -q x /dev/null
+		[ -z "$a" ] || fail "a"
+		for i in 1 2; do [ -e /x ] && break; done
+		[[ -z $a && -z $b ]]
+		! grep -q x /dev/null
+	}
+	BATS
+	run "$root/scripts/lint-bats" "$BATS_TEST_TMPDIR/bad.bats"
+	assert_failure 1
+	assert_line --index 0 "$BATS_TEST_TMPDIR/bad.bats:2: ! grep -q x /dev/null"
+	assert_line --index 1 --partial 'bad.bats:3: [ -z "$a" ] && [ -z "$b" ]'
+	assert_line --index 2 --partial 'bad.bats:4: true && [ -n "$c" ]'
+	assert_line --index 3 --partial 'bad.bats:5: grep -q y /dev/null && ! false'
+	[ "${#lines[@]}" -eq 4 ] || fail "$output"
 }

@@ -79,7 +79,8 @@ teardown() {
 @test "mounts parse: unset or empty CODER_MOUNTS prints nothing, exit 0" {
 	run --separate-stderr envbox-mounts parse
 	assert_success
-	[ -z "$output" ] && [ -z "$stderr" ]
+	[ -z "$output" ] || fail "stdout: $output"
+	[ -z "$stderr" ] || fail "stderr: $stderr"
 	CODER_MOUNTS= run --separate-stderr envbox-mounts parse
 	assert_success
 	[ -z "$output" ] && [ -z "$stderr" ]

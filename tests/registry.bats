@@ -116,11 +116,11 @@ attempts() {
 # No workspace container, no image: the pull failed before anything was made.
 nothing_created() {
 	local root
-	! grep -q 'Creating workspace' "$EB_OUT"
+	run ! grep -q 'Creating workspace' "$EB_OUT"
 	root=$EB_DIR/data/100000.100000
 	[ -d "$root" ]
 	[ -z "$(ls -A "$root/containers" 2>/dev/null)" ]
-	! grep -qs "$TLSREG_NAME" "$root/image/overlay2/repositories.json"
+	run ! grep -qs "$TLSREG_NAME" "$root/image/overlay2/repositories.json"
 	# and envbox stopped its dockerd
 	[ -z "$(_dockerd_pids_under "$EB_DIR")" ]
 }
