@@ -14,7 +14,7 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-APPLETS := envbox-docker envbox-gpu-scan envbox-mounts envbox-auth envbox-wait envbox-xid
+APPLETS := envbox-docker envbox-gpu-scan envbox-mounts envbox-auth envbox-check envbox-wait envbox-xid
 LIB_SRC := $(wildcard lib/*.c)
 APP_SRC := $(wildcard applets/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -23,7 +23,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BIN     := $(BUILD)/envbox-bin
 
-.PHONY: all deps install uninstall test unit bats check sanitize fuzz lint clean demo bench image test-image
+.PHONY: all deps install uninstall test unit bats check sanitize fuzz lint clean demo bench image test-image test-vm vm-shell
 MAN1    := $(patsubst %,$(BUILD)/man/%.1,envbox $(APPLETS))
 
 all: $(BIN) $(MAN1)
@@ -99,6 +99,17 @@ image:
 test-image: $(BIN)
 	$(MAKE) install DESTDIR= PREFIX=$(abspath $(BUILD))/root
 	ENVBOX_PREFIX=$(abspath $(BUILD))/root ENVBOX_BUILD=$(BUILD) bats tests/image.bats
+
+# The cgroup v2 machine (tests/vm/vm.sh, docs/testing.md): a qemu guest built
+# from Debian packages runs the envbox image under its dockerd and the suites
+# in tests/vm/; SUITES="a.bats b.bats" runs those bats files in the guest
+# instead (SUITES' default, tests/, means the VM's own). vm-shell: the same
+# guest with a shell on the console.
+test-vm:
+	tests/vm/vm.sh test $(filter-out tests/,$(SUITES))
+
+vm-shell:
+	tests/vm/vm.sh shell
 
 # libFuzzer: every tests/fuzz/fuzz_*.c for FUZZ_TIME seconds each, FUZZ_JOBS
 # at a time, seeded from tests/fuzz/corpus/NAME (new inputs go to a scratch

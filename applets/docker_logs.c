@@ -1,7 +1,8 @@
 /* envbox-docker logs-to-coder: the entrypoint's build log, passed through to
  * the real stderr and sent to Coder as the agent's startup logs (coder/envbox
- * buildlog/coder.go). The entrypoint puts it between its stderr and the real
- * one through a FIFO:
+ * buildlog/coder.go), under a log source "envbox" of their own where Coder
+ * has log sources (lib/coderlog.h). The entrypoint puts it between its
+ * stderr and the real one through a FIFO:
  *
  *   mkfifo F; envbox-docker logs-to-coder <F & exec 2>F
  *

@@ -8,7 +8,7 @@ set -eu
 usage() {
 	cat <<'USAGE'
 Usage: envbox docker          bring up the workspace container (reads CODER_* variables)
-       envbox APPLET [ARGS]   run one applet: gpu-scan, mounts, auth, wait, xid
+       envbox APPLET [ARGS]   run one applet: gpu-scan, mounts, auth, check, wait, xid
                               (the Docker API client is envbox-docker)
        envbox --help
 
@@ -119,15 +119,24 @@ protect_from_oom() {
 	fi
 }
 
-# The workspace runs in a user namespace (dockerd's userns-remap, or
-# sysbox): on a node that allows none (sysctl user.max_user_namespaces=0,
-# as Bottlerocket ships) it would fail much later, in dockerd's words.
-check_user_namespaces() {
-	max=$(cat /proc/sys/user/max_user_namespaces 2>/dev/null) || return 0
-	if [ "$max" = 0 ]; then
-		log_error "This node allows no user namespaces (sysctl user.max_user_namespaces=0) and the workspace runs in one: set user.max_user_namespaces to a positive number (65536, say) on the node"
+# The host can run the workspace, or says why not (envbox-check): the
+# verdict is one build-log line; "cannot start" (no user namespaces, no
+# CAP_SYS_ADMIN, dockerd's data root on the container's own overlay...)
+# stops startup here, naming the fix, instead of a failure minutes later.
+check_host() {
+	status=0
+	verdict=$(envbox-check --quiet) || status=$?
+	case $status in
+	0) log "Host check: ${verdict#verdict }" ;;
+	1)
+		log_error "Host check: ${verdict#verdict }"
 		exit 1
-	fi
+		;;
+	*)
+		log_error "envbox-check failed (exit status $status)"
+		exit 1
+		;;
+	esac
 }
 
 choose_runtime() {
@@ -662,8 +671,8 @@ docker_main() {
 	send_logs_to_coder
 	read_settings
 	mkdir -p "$logdir"
+	check_host
 	protect_from_oom
-	check_user_namespaces
 	choose_runtime
 	start_dockerd
 	install_certs
@@ -703,7 +712,7 @@ main() {
 		fi
 		docker_main
 		;;
-	gpu-scan | mounts | auth | wait | xid)
+	gpu-scan | mounts | auth | check | wait | xid)
 		exec "envbox-$cmd" "$@"
 		;;
 	*)

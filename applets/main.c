@@ -14,10 +14,11 @@ int docker_main(int, char **);
 int gpu_scan_main(int, char **);
 int mounts_main(int, char **);
 int auth_main(int, char **);
+int check_main(int, char **);
 int wait_main(int, char **);
 int xid_main(int, char **);
 extern const char docker_usage[], gpu_scan_usage[], mounts_usage[],
-	auth_usage[], wait_usage[], xid_usage[];
+	auth_usage[], check_usage[], wait_usage[], xid_usage[];
 
 /* The one table of applets: dispatch, the listing below and `make install`
  * links (Makefile APPLETS) follow it. */
@@ -26,6 +27,7 @@ const struct applet applets[] = {
 	{ "envbox-gpu-scan", gpu_scan_main, gpu_scan_usage, "GPU device nodes, driver libraries and env for the inner container" },
 	{ "envbox-mounts", mounts_main, mounts_usage, "parse CODER_MOUNTS, read mountinfo, prepare mount sources" },
 	{ "envbox-auth", auth_main, auth_usage, "registry credentials for an image; CA certificates for a registry" },
+	{ "envbox-check", check_main, check_usage, "inspect the host: ready, degraded or cannot start, and why" },
 	{ "envbox-wait", wait_main, wait_usage, "wait for dockerd or a file, with a deadline" },
 	{ "envbox-xid", xid_main, xid_usage, "user-namespace ID mapping: subid, shift, probe, idmapped mounts" },
 	{ NULL, NULL, NULL, NULL },

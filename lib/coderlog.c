@@ -1,5 +1,5 @@
 /* coderlog: the build log sent to Coder (coder/envbox buildlog/coder.go,
- * codersdk/agentsdk PatchLogs). */
+ * codersdk/agentsdk PostLogSource and PatchLogs). */
 #include "coderlog.h"
 
 #include "curlload.h"
@@ -14,11 +14,42 @@
 #include "json.h"
 #include "log.h"
 
-/* The log source Coder files these under: the zero UUID, which is what the
- * original's PatchLogs sends (Coder maps it to its "external" source). */
-#define LOG_SOURCE_ID "00000000-0000-0000-0000-000000000000"
 #define PATH_BUILDINFO "/api/v2/buildinfo"
+#define PATH_SOURCE "/api/v2/workspaceagents/me/log-source"
 #define PATH_LOGS "/api/v2/workspaceagents/me/logs"
+
+/* ---- the log source ------------------------------------------------------- */
+
+void coderlog_source_body(buf *body)
+{
+	json_w w;
+
+	jw_init(&w, body);
+	jw_obj(&w);
+	jw_kstr(&w, "id", CODERLOG_SOURCE_ID);
+	jw_kstr(&w, "display_name", CODERLOG_SOURCE_NAME);
+	jw_kstr(&w, "icon", CODERLOG_SOURCE_ICON);
+	jw_obj_end(&w);
+}
+
+enum coderlog_source coderlog_source_answer(long status)
+{
+	/* 2xx: Coder answers 201 Created, also for an ID the agent already
+	 *      has (it registers idempotently); 200 from anything in front
+	 *      of it that rewrites the status is as good.
+	 * 409: "already exists", as other servers say it: the source is
+	 *      there, which is all the PATCHes need.
+	 * 404: a Coder older than log sources: no such route.
+	 * 405: the same, where a router knows the path but not POST.
+	 * Else (401, 5xx, no answer...): not registered; the nil UUID is
+	 *      always there, so the lines still go, and one notice says why
+	 *      they are not under "envbox". */
+	if ((status >= 200 && status <= 299) || status == 409)
+		return CODERLOG_SOURCE_OURS;
+	if (status == 404 || status == 405)
+		return CODERLOG_SOURCE_OLD;
+	return CODERLOG_SOURCE_REFUSED;
+}
 
 /* ---- lines into entries ---------------------------------------------------- */
 
@@ -210,14 +241,15 @@ int coderlog_queue_line(coderlog_queue *q, const char *line, size_t n, const cha
 	return count;
 }
 
-size_t coderlog_body(const coderlog_queue *q, size_t max_entries, size_t max_bytes, buf *body)
+size_t coderlog_body(const coderlog_queue *q, const char *source_id, size_t max_entries,
+		     size_t max_bytes, buf *body)
 {
 	json_w w;
 	size_t k;
 
 	jw_init(&w, body);
 	jw_obj(&w);
-	jw_kstr(&w, "log_source_id", LOG_SOURCE_ID);
+	jw_kstr(&w, "log_source_id", source_id);
 	jw_key(&w, "logs");
 	jw_arr(&w);
 	for (k = 0; k < q->n && k < max_entries; k++) {
@@ -423,7 +455,10 @@ bad:
 
 /* ---- the client ------------------------------------------------------------ */
 
-enum phase { PROBE, READY, FAILED };
+/* PROBE: asking for the build info; SOURCE: registering the log source;
+ * READY: sending lines; FAILED: given up. */
+enum phase { PROBE, SOURCE, READY, FAILED };
+enum request { REQ_BUILDINFO, REQ_SOURCE, REQ_LOGS };
 
 struct coderlog_client {
 	CURLM *multi;
@@ -437,7 +472,9 @@ struct coderlog_client {
 	int retries;
 
 	enum phase phase;
-	bool inflight, patching;
+	bool inflight;
+	enum request req;  /* the request in flight */
+	const char *source_id; /* the PATCHes' log_source_id */
 	size_t batch;      /* entries in the PATCH in flight */
 	buf body, answer;
 	char errbuf[CURL_ERROR_SIZE];
@@ -448,8 +485,8 @@ struct coderlog_client {
 	char last_why[1024];
 	coderlog_queue q;
 
-	bool dropped, tell_dropped, tell_failed;
-	buf notice;
+	bool dropped, tell_dropped, tell_failed, tell_source;
+	buf notice, source_notice;
 };
 
 static long long mono_ms(void)
@@ -517,14 +554,25 @@ static size_t on_answer(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-static void start(coderlog_client *c, bool patch)
+static const char *const req_path[] = {
+	[REQ_BUILDINFO] = PATH_BUILDINFO,
+	[REQ_SOURCE] = PATH_SOURCE,
+	[REQ_LOGS] = PATH_LOGS,
+};
+static const char *const req_what[] = {
+	[REQ_BUILDINFO] = "GET " PATH_BUILDINFO,
+	[REQ_SOURCE] = "POST " PATH_SOURCE,
+	[REQ_LOGS] = "PATCH " PATH_LOGS,
+};
+
+static void start(coderlog_client *c, enum request req)
 {
 	CURL *h = c->easy;
 	CURLMcode mrc;
 
 	curl_easy_reset(h);
 	free(c->url);
-	c->url = xasprintf("%s%s", c->base, patch ? PATH_LOGS : PATH_BUILDINFO);
+	c->url = xasprintf("%s%s", c->base, req_path[req]);
 	c->errbuf[0] = 0;
 	buf_reset(&c->answer);
 	curl_easy_setopt(h, CURLOPT_URL, c->url);
@@ -543,16 +591,22 @@ static void start(coderlog_client *c, bool patch)
 
 		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
 	}
-	if (patch) {
+	if (req == REQ_BUILDINFO) {
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	} else {
 		buf_reset(&c->body);
-		c->batch = coderlog_body(&c->q, CODERLOG_BATCH_ENTRIES, CODERLOG_BATCH_BYTES, &c->body);
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PATCH");
+		if (req == REQ_LOGS) {
+			c->batch = coderlog_body(&c->q, c->source_id, CODERLOG_BATCH_ENTRIES,
+						 CODERLOG_BATCH_BYTES, &c->body);
+			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PATCH");
+		} else {
+			coderlog_source_body(&c->body);
+			curl_easy_setopt(h, CURLOPT_POST, 1L);
+		}
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, c->body.p);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->body.len);
-	} else {
-		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	}
-	c->patching = patch;
+	c->req = req;
 	mrc = curl_multi_add_handle(c->multi, h);
 	if (mrc != CURLM_OK) {
 		give_up(c, curl_multi_strerror(mrc));
@@ -604,17 +658,47 @@ static void answer_message(const buf *answer, buf *out)
 	json_free(&d);
 }
 
+/* The answer to the registration: whatever it is, the lines go next. */
+static void source_answered(coderlog_client *c, CURLcode rc, long status)
+{
+	enum coderlog_source s = coderlog_source_answer(rc == CURLE_OK ? status : 0);
+	buf msg = { 0 };
+
+	c->phase = READY;
+	if (s == CODERLOG_SOURCE_OURS) {
+		c->source_id = CODERLOG_SOURCE_ID;
+		return;
+	}
+	if (s == CODERLOG_SOURCE_OLD)
+		return;
+	buf_printf(&msg, "Coder at %s did not register the \"" CODERLOG_SOURCE_NAME "\" log source (%s: ",
+		   c->shown, req_what[REQ_SOURCE]);
+	if (rc != CURLE_OK) {
+		buf_adds(&msg, *c->errbuf ? c->errbuf : curl_easy_strerror(rc));
+	} else {
+		buf_printf(&msg, "HTTP %ld", status);
+		answer_message(&c->answer, &msg);
+	}
+	buf_adds(&msg, "); the startup logs go under its default source");
+	buf_reset(&c->source_notice);
+	redact(&c->source_notice, msg.p, c->token);
+	buf_free(&msg);
+	c->tell_source = true;
+}
+
 /* The answer to the request in flight. */
 static void finish(coderlog_client *c, CURLcode rc)
 {
-	const char *what = c->patching ? "PATCH " PATH_LOGS : "GET " PATH_BUILDINFO;
+	const char *what = req_what[c->req];
 	long status = 0;
 	buf why = { 0 };
 
 	curl_multi_remove_handle(c->multi, c->easy);
 	c->inflight = false;
 	curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
-	if (rc == CURLE_PEER_FAILED_VERIFICATION) {
+	if (c->req == REQ_SOURCE) {
+		source_answered(c, rc, status);
+	} else if (rc == CURLE_PEER_FAILED_VERIFICATION) {
 		buf_printf(&why, "its certificate is not trusted (%s); set CODER_EXTRA_CERTS_PATH to the CA certificate that signed it",
 			   *c->errbuf ? c->errbuf : curl_easy_strerror(rc));
 		if (*c->ca_note)
@@ -629,7 +713,7 @@ static void finish(coderlog_client *c, CURLcode rc)
 		buf_printf(&why, "%s: HTTP %ld", what, status);
 		answer_message(&c->answer, &why);
 		failed(c, why.p, status >= 500 || status == 429 || status == 408);
-	} else if (!c->patching) {
+	} else if (c->req == REQ_BUILDINFO) {
 		json_doc d;
 		eb_err e;
 		bool coder = false;
@@ -639,7 +723,7 @@ static void finish(coderlog_client *c, CURLcode rc)
 			json_free(&d);
 		}
 		if (coder) {
-			c->phase = READY;
+			c->phase = SOURCE;
 			c->failures = 0;
 		} else {
 			buf_printf(&why, "%s: the answer is not Coder's build info (is this Coder's URL?)", what);
@@ -653,7 +737,10 @@ static void finish(coderlog_client *c, CURLcode rc)
 	buf_free(&why);
 }
 
-/* Starts what is due: the build info first, then the queued entries. */
+/* Starts what is due: the build info first, then the log source, then the
+ * queued entries. The first two go as soon as they can, lines or not, so
+ * that the lines find them done; at the end of an empty log neither is
+ * worth starting. */
 static void step(coderlog_client *c)
 {
 	long long now = mono_ms();
@@ -676,9 +763,11 @@ static void step(coderlog_client *c)
 		c->retry_at = 0;
 	}
 	if (c->phase == PROBE && !(c->ending && c->q.n == 0))
-		start(c, false);
+		start(c, REQ_BUILDINFO);
+	else if (c->phase == SOURCE && !(c->ending && c->q.n == 0))
+		start(c, REQ_SOURCE);
 	else if (c->phase == READY && c->q.n > 0)
-		start(c, true);
+		start(c, REQ_LOGS);
 }
 
 coderlog_client *coderlog_open(const struct coderlog_opts *o, eb_err *e)
@@ -699,6 +788,7 @@ coderlog_client *coderlog_open(const struct coderlog_opts *o, eb_err *e)
 	c->base = base;
 	c->shown = shown;
 	c->token = xstrdup(o->token);
+	c->source_id = CODERLOG_NIL_SOURCE_ID;
 	c->connect_ms = o->connect_ms > 0 ? o->connect_ms : 2000;
 	c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 5000;
 	c->drain_ms = o->drain_ms > 0 ? o->drain_ms : 5000;
@@ -803,6 +893,10 @@ const char *coderlog_notice(coderlog_client *c)
 		c->tell_dropped = false;
 		return dropped;
 	}
+	if (c->tell_source) {
+		c->tell_source = false;
+		return c->source_notice.p;
+	}
 	if (c->tell_failed) {
 		c->tell_failed = false;
 		return c->notice.p;
@@ -812,7 +906,12 @@ const char *coderlog_notice(coderlog_client *c)
 
 bool coderlog_has_notice(const coderlog_client *c)
 {
-	return c->tell_dropped || c->tell_failed;
+	return c->tell_dropped || c->tell_failed || c->tell_source;
+}
+
+const char *coderlog_source_id(const coderlog_client *c)
+{
+	return c->source_id;
 }
 
 void coderlog_close(coderlog_client *c)
@@ -837,5 +936,6 @@ void coderlog_close(coderlog_client *c)
 	buf_free(&c->body);
 	buf_free(&c->answer);
 	buf_free(&c->notice);
+	buf_free(&c->source_notice);
 	free(c);
 }

@@ -2,16 +2,23 @@
  * logs, as coder/envbox's buildlog/coder.go does (its v1 client):
  *
  *   GET   $CODER_AGENT_URL/api/v2/buildinfo            once: is Coder there?
+ *   POST  $CODER_AGENT_URL/api/v2/workspaceagents/me/log-source   once:
+ *         {"id":CODERLOG_SOURCE_ID,"display_name":"envbox","icon":"/icon/docker.svg"}
  *   PATCH $CODER_AGENT_URL/api/v2/workspaceagents/me/logs
- *         Coder-Session-Token: $CODER_AGENT_TOKEN
- *         {"log_source_id":"00000000-0000-0000-0000-000000000000",
+ *         Coder-Session-Token: $CODER_AGENT_TOKEN (on every request)
+ *         {"log_source_id":CODERLOG_SOURCE_ID, or the nil UUID when Coder
+ *          did not take it (coderlog_source_answer),
  *          "logs":[{"created_at":"RFC3339","output":"...","level":"info"}]}
  *
  * The pure part turns build-log lines into entries and entries into request
  * bodies, and assembles the CA bundle; the client is a libcurl multi state
  * machine that the caller drives from its own loop (coderlog_wait), so
  * reading the log never waits on Coder. Each request is bounded (connect
- * 2 s, all of it 5 s). The token never appears in any message. */
+ * 2 s, all of it 5 s). The registration is sent once, right after the build
+ * info and before any line needs it, and never retried: whatever it meets
+ * (no answer, a timeout, an error), the lines go on under the nil UUID, so
+ * it costs the first PATCH at most one bounded request. The token never
+ * appears in any message. */
 #ifndef ENVBOX_CODERLOG_H
 #define ENVBOX_CODERLOG_H
 #include <stdbool.h>
@@ -34,6 +41,31 @@ enum {
 	/* A "line" longer than this is handed on in pieces of this size. */
 	CODERLOG_LINE_MAX = 256 << 10,
 };
+
+/* ---- the log source ------------------------------------------------------- */
+
+/* Coder shows an agent's startup logs grouped by log source. envbox's lines
+ * go under a source of its own, "envbox", registered before the first
+ * PATCH. Its ID is fixed (a random v4 UUID picked once for envbox): a log
+ * source is keyed by agent and ID, so every run of every workspace
+ * registers the same one, and Coder answers 201 again for one it has. */
+#define CODERLOG_SOURCE_ID "e9e10f35-dd0d-44a6-baa3-fb1d15efa478"
+#define CODERLOG_SOURCE_NAME "envbox"
+#define CODERLOG_SOURCE_ICON "/icon/docker.svg"
+/* Coder's default source: what envbox sent before, and what a Coder that
+ * does not know log sources (answering 404) still gets. */
+#define CODERLOG_NIL_SOURCE_ID "00000000-0000-0000-0000-000000000000"
+
+/* The registration's body. */
+void coderlog_source_body(buf *body);
+
+/* What an answer to the registration means (status 0: none came). */
+enum coderlog_source {
+	CODERLOG_SOURCE_OURS,    /* registered, or there already: send under it */
+	CODERLOG_SOURCE_OLD,     /* a Coder without log sources: the nil UUID, silently */
+	CODERLOG_SOURCE_REFUSED, /* anything else: the nil UUID, and one notice */
+};
+enum coderlog_source coderlog_source_answer(long status);
 
 /* ---- lines into entries ---------------------------------------------------- */
 
@@ -67,8 +99,10 @@ void coderlog_sanitize(buf *out, const char *s, size_t n);
 int coderlog_queue_line(coderlog_queue *q, const char *line, size_t n, const char *now);
 
 /* Builds the PATCH body from the first entries of q, at most max_entries
- * and (past the first entry) max_bytes of JSON; returns how many it took. */
-size_t coderlog_body(const coderlog_queue *q, size_t max_entries, size_t max_bytes, buf *body);
+ * and (past the first entry) max_bytes of JSON, under log source
+ * source_id; returns how many it took. */
+size_t coderlog_body(const coderlog_queue *q, const char *source_id, size_t max_entries,
+		     size_t max_bytes, buf *body);
 
 /* Removes the first k entries. */
 void coderlog_queue_pop(coderlog_queue *q, size_t k);
@@ -145,9 +179,13 @@ bool coderlog_idle(const coderlog_client *c);
 /* True once the client has given up on Coder for good. */
 bool coderlog_failed(const coderlog_client *c);
 
-/* A one-line notice for the local log (why Coder was given up on, or that
- * lines were dropped), once each; NULL when there is none. Never holds the
- * token. */
+/* The log source the PATCHes carry: CODERLOG_SOURCE_ID once Coder has
+ * taken it, CODERLOG_NIL_SOURCE_ID until then and when it did not. */
+const char *coderlog_source_id(const coderlog_client *c);
+
+/* A one-line notice for the local log (why Coder was given up on, that
+ * lines were dropped, or that it refused the log source), once each; NULL
+ * when there is none. Never holds the token. */
 const char *coderlog_notice(coderlog_client *c);
 bool coderlog_has_notice(const coderlog_client *c);
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # envbox docker with CODER_AGENT_URL: the build log reaches Coder (a fake
 # one, tests/lib/coder-server.py) as the agent's startup logs, line for line
-# as the pod's log shows it; a Coder that is untrusted, down or slow never
-# stops or fails startup.
+# as the pod's log shows it, under the log source "envbox" (the nil UUID
+# from a Coder without log sources); a Coder that is untrusted, down or slow
+# never stops or fails startup.
 bats_require_minimum_version 1.5.0
 load helpers
 load lib/dockerd
@@ -11,6 +12,8 @@ load lib/envbox
 
 TOKEN=agent-token-3nv60x-c0d3r-51e2
 SERVER=$BATS_TEST_DIRNAME/lib/coder-server.py
+ENVBOX_SOURCE=e9e10f35-dd0d-44a6-baa3-fb1d15efa478
+NIL_SOURCE=00000000-0000-0000-0000-000000000000
 
 setup_file() {
 	ensure_remap_user
@@ -90,6 +93,23 @@ warnings() {
 	grep -c 'unable to send startup logs to Coder' "$EB_OUT" || true
 }
 
+# check_source ID: the build info was asked for first, the log source
+# registered next (once), and every PATCH came after it under ID.
+check_source() {
+	python3 - "$C/requests" "$1" "$ENVBOX_SOURCE" <<'PY'
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+want, ours = sys.argv[2:4]
+assert [r["method"] for r in rs[:2]] == ["GET", "POST"], [r["method"] for r in rs[:3]]
+assert rs[1]["path"] == "/api/v2/workspaceagents/me/log-source", rs[1]
+assert rs[1]["body"] == {"id": ours, "display_name": "envbox", "icon": "/icon/docker.svg"}, rs[1]
+assert [r["method"] for r in rs].count("POST") == 1
+patches = [r for r in rs if r["method"] == "PATCH"]
+assert patches and all(r["body"]["log_source_id"] == want for r in patches), patches[:1]
+print("ok", len(patches))
+PY
+}
+
 @test "the startup log reaches Coder line for line, with the token, and stays in the pod's log" {
 	coder_start
 	envbox_start CODER_INNER_IMAGE="$REGISTRY/ws/plain:1" CODER_INNER_USERNAME=coder \
@@ -109,6 +129,10 @@ assert rs[0]["method"] == "GET" and rs[0]["path"] == "/api/v2/buildinfo", rs[0]
 assert all(r["token"] == sys.argv[2] for r in rs)
 print(len(rs))' "$C/requests" "$TOKEN"
 	assert_success
+	# Under envbox's own log source, registered before the first line.
+	run check_source "$ENVBOX_SOURCE"
+	assert_success
+	assert_output --partial ok
 	# The pod's log is unchanged: JSON lines, one done, and the same
 	# entries Coder got, in the same order (done aside). Coder's record is
 	# read first: what it has was in the pod's log before.
@@ -141,8 +165,8 @@ PY
 	assert_line --partial "Got a signal: shutting down the workspace"
 }
 
-@test "an error at startup reaches Coder as an error entry" {
-	coder_start
+@test "an error at startup reaches Coder as an error entry (a Coder without log sources: the nil UUID)" {
+	coder_start --log-source 404
 	run envbox_start CODER_INNER_IMAGE="$REGISTRY/ws/plain:1" CODER_INNER_USERNAME=nosuchuser \
 		CODER_AGENT_TOKEN="$TOKEN" CODER_AGENT_URL="http://127.0.0.1:$CODER_PORT"
 	assert_failure
@@ -152,6 +176,9 @@ PY
 	run coder_outputs
 	assert_line --regexp '^error .*nosuchuser'
 	assert_line --partial "error Failed to run envbox"
+	run check_source "$NIL_SOURCE"
+	assert_success
+	run ! grep -q 'log source' "$EB_OUT"
 }
 
 @test "a Coder with an untrusted certificate does not stop startup: one warning, nothing sent" {

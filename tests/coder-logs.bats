@@ -1,17 +1,23 @@
 #!/usr/bin/env bats
 # envbox-docker logs-to-coder: the build log passed through unchanged and
-# sent to a fake Coder (tests/lib/coder-server.py) over http and https; a
-# Coder that is untrusted, down, slow or failing costs bounded time and one
-# warning line, never the log.
+# sent to a fake Coder (tests/lib/coder-server.py) over http and https,
+# under the log source "envbox" where Coder takes it; a Coder that is
+# untrusted, down, slow or failing costs bounded time and one warning line,
+# never the log.
 bats_require_minimum_version 1.5.0
 load helpers
 
 TOKEN=agent-token-c0d3r-7e41a9b25f
 SERVER=$BATS_TEST_DIRNAME/lib/coder-server.py
+# envbox's log source (lib/coderlog.h), and Coder's default one.
+ENVBOX_SOURCE=e9e10f35-dd0d-44a6-baa3-fb1d15efa478
+NIL_SOURCE=00000000-0000-0000-0000-000000000000
 
 setup() {
 	T=$(mktemp -d /tmp/ebt-cl-XXXXXX)
 	CODER_PID=
+	# The log source sent() expects every PATCH to carry.
+	SOURCE_ID=$ENVBOX_SOURCE
 	unset CODER_AGENT_URL CODER_AGENT_TOKEN CODER_EXTRA_CERTS_PATH CODER_DEBUG
 	export ENVBOX_LOG_FORMAT=json
 }
@@ -67,43 +73,62 @@ ltc() {
 }
 
 # split_err: $T/err without our warning lines is $T/err.rest (to compare
-# with the input byte for byte); the warnings' outputs are $T/warnings.
+# with the input byte for byte); the warnings' outputs are $T/warnings,
+# those about the log source $T/source-warnings.
 split_err() {
-	python3 - "$T/err" "$T/err.rest" "$T/warnings" <<'PY'
+	python3 - "$T/err" "$T/err.rest" "$T/warnings" "$T/source-warnings" <<'PY'
 import json, sys
-rest, warnings = [], []
+rest, warnings, source = [], [], []
 for line in open(sys.argv[1], "rb").read().splitlines(keepends=True):
     try:
         o = json.loads(line)
-        if isinstance(o, dict) and str(o.get("output", "")).startswith("warning: unable to send startup logs to Coder"):
-            warnings.append(o["output"])
+        out = str(o.get("output", "")) if isinstance(o, dict) else ""
+        if out.startswith("warning: unable to send startup logs to Coder"):
+            warnings.append(out)
+            continue
+        if out.startswith("warning: Coder at ") and "log source" in out:
+            source.append(out)
             continue
     except ValueError:
         pass
     rest.append(line)
 open(sys.argv[2], "wb").write(b"".join(rest))
 open(sys.argv[3], "w").write("".join(w + "\n" for w in warnings))
+open(sys.argv[4], "w").write("".join(w + "\n" for w in source))
 PY
 	WARNINGS=$(wc -l <"$T/warnings")
+	SOURCE_WARNINGS=$(wc -l <"$T/source-warnings")
 }
 
 # sent: every entry Coder got, one JSON object a line, in order, after
-# checking each request's shape.
+# checking each request's shape: the build info first, then the log
+# source's registration, then PATCHes under $SOURCE_ID (a GET starts the
+# next run).
 sent() {
-	python3 - "$T/requests" "$TOKEN" <<'PY'
+	python3 - "$T/requests" "$TOKEN" "$SOURCE_ID" "$ENVBOX_SOURCE" <<'PY'
 import json, sys
-token = sys.argv[2]
+token, source_id, ours = sys.argv[2:5]
+registered = False
 for line in open(sys.argv[1]):
     r = json.loads(line)
     assert r["token"] == token, r["token"]
     if r["method"] == "GET":
         assert r["path"] == "/api/v2/buildinfo", r
+        registered = False
+        continue
+    if r["method"] == "POST":
+        assert r["path"] == "/api/v2/workspaceagents/me/log-source", r
+        assert r["content_type"] == "application/json", r
+        assert r["body"] == {"id": ours, "display_name": "envbox", "icon": "/icon/docker.svg"}, r
+        assert not registered, "registered twice in one run"
+        registered = True
         continue
     assert r["method"] == "PATCH" and r["path"] == "/api/v2/workspaceagents/me/logs", r
+    assert registered, "a PATCH before the log source's registration"
     assert r["content_type"] == "application/json", r
     b = r["body"]
     assert set(b) == {"log_source_id", "logs"}, b
-    assert b["log_source_id"] == "00000000-0000-0000-0000-000000000000", b
+    assert b["log_source_id"] == source_id, b
     assert b["logs"], b
     for e in b["logs"]:
         assert set(e) == {"created_at", "output", "level"}, e
@@ -121,6 +146,7 @@ requests() {
 	run envbox-docker --help
 	assert_success
 	assert_output --partial "logs-to-coder"
+	assert_output --partial 'under the log source "envbox"'
 	run envbox-docker logs-to-coder extra
 	assert_failure 2
 	assert_output --partial "logs-to-coder takes no arguments"
@@ -173,6 +199,102 @@ print("ok")
 PY
 	assert_success
 	assert_output ok
+}
+
+# source_requests: the requests' methods and, for the registration and the
+# PATCHes, the log source they name: "GET", "POST <id>", "PATCH <id>".
+source_requests() {
+	python3 - "$T/requests" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    b = r["body"] if isinstance(r["body"], dict) else {}
+    print(r["method"], b.get("id", b.get("log_source_id", "")))
+PY
+}
+
+@test "log source: registered once, before the first PATCH; every PATCH carries its UUID (201, 200, 409)" {
+	for answer in 201 200 409; do
+		rm -f "$T/requests" "$T/in"
+		coder_start --log-source "$answer" --mode slow --slow-s 0.2
+		log_lines 150
+		ltc CODER_AGENT_URL="http://127.0.0.1:$PORT"
+		kill "$CODER_PID"
+		CODER_PID=
+		[ "$STATUS" -eq 0 ]
+		cmp "$T/in" "$T/err"
+		run source_requests
+		assert_line --index 0 "GET "
+		assert_line --index 1 "POST $ENVBOX_SOURCE"
+		assert_line --index 2 "PATCH $ENVBOX_SOURCE"
+		assert_line --index 3 "PATCH $ENVBOX_SOURCE"
+		[ "${#lines[@]}" -eq 4 ]
+		[ "$(sent | wc -l)" -eq 150 ]
+		run ! grep -qF "$TOKEN" "$T/err" "$T/out"
+	done
+}
+
+@test "log source: a Coder without it (404) gets the nil UUID, as before, and no warning" {
+	SOURCE_ID=$NIL_SOURCE
+	coder_start --log-source 404
+	log_lines 5
+	ltc CODER_AGENT_URL="http://127.0.0.1:$PORT"
+	[ "$STATUS" -eq 0 ]
+	cmp "$T/in" "$T/err"
+	run source_requests
+	assert_line --index 1 "POST $ENVBOX_SOURCE"
+	assert_line --index 2 "PATCH $NIL_SOURCE"
+	refute_line --partial "PATCH $ENVBOX_SOURCE"
+	[ "$(sent | wc -l)" -eq 5 ]
+	run ! grep -qF "$TOKEN" "$T/err" "$T/out"
+}
+
+@test "log source refused (500, echoing the token): the nil UUID, one warning saying so, no token" {
+	SOURCE_ID=$NIL_SOURCE
+	coder_start --log-source 500
+	log_lines 5
+	ltc CODER_AGENT_URL="http://127.0.0.1:$PORT"
+	[ "$STATUS" -eq 0 ]
+	((ELAPSED < 3000))
+	split_err
+	cmp "$T/in" "$T/err.rest"
+	[ "$WARNINGS" -eq 0 ]
+	[ "$SOURCE_WARNINGS" -eq 1 ]
+	run ! grep -qF "$TOKEN" "$T/err" "$T/out"
+	run ! grep -qF "c0d3r" "$T/err" "$T/out"
+	grep -qF "Coder at http://127.0.0.1:$PORT did not register the \"envbox\" log source (POST /api/v2/workspaceagents/me/log-source: HTTP 500: Failed to insert log source (token [token]).); the startup logs go under its default source" "$T/source-warnings"
+	[ "$(sent | wc -l)" -eq 5 ]
+}
+
+@test "log source: a registration that hangs holds up neither the pass-through nor Coder's lines past its 5 s bound" {
+	SOURCE_ID=$NIL_SOURCE
+	coder_start --log-source-slow-s 30
+	mkfifo "$T/fifo"
+	env CODER_AGENT_TOKEN="$TOKEN" CODER_AGENT_URL="http://127.0.0.1:$PORT" \
+		envbox-docker logs-to-coder <"$T/fifo" 2>"$T/err" 3>&- &
+	LTC_PID=$!
+	exec 4>"$T/fifo"
+	t0=$(date +%s%N)
+	for i in 1 2 3; do
+		envbox-docker log info "line $i while the source hangs" 2>&4
+		sleep 0.3
+		[ "$(grep -c 'while the source hangs' "$T/err")" -eq "$i" ]
+	done
+	for _ in $(seq 100); do
+		[ "$(sent 2>/dev/null | wc -l)" -ge 3 ] && break
+		sleep 0.1
+	done
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	exec 4>&-
+	wait "$LTC_PID"
+	LTC_PID=
+	echo "the lines reached Coder after $ms ms"
+	((ms < 7000))
+	[ "$(sent | wc -l)" -eq 3 ]
+	split_err
+	[ "$WARNINGS" -eq 0 ]
+	[ "$SOURCE_WARNINGS" -eq 1 ]
+	grep -q "did not register the \"envbox\" log source (POST /api/v2/workspaceagents/me/log-source: .*timed out" "$T/source-warnings"
 }
 
 @test "outputs are cut into entries of at most 1024 bytes on UTF-8 boundaries" {

@@ -3,7 +3,7 @@
 # and command its --help names appears on that page.
 load helpers
 
-APPLETS="envbox-docker envbox-gpu-scan envbox-mounts envbox-auth envbox-wait envbox-xid"
+APPLETS="envbox-docker envbox-gpu-scan envbox-mounts envbox-auth envbox-check envbox-wait envbox-xid"
 
 @test "every applet and the entrypoint have a docs page" {
 	for a in $APPLETS envbox; do

@@ -101,6 +101,15 @@ PY
 	grep -q '"output":"Envbox startup complete!"' "$EB_OUT"
 }
 
+@test "the host check's verdict is one line of the build log, before dockerd starts" {
+	run jq -r '.output' "$EB_OUT"
+	assert_line --regexp '^Host check: (ready|degraded)'
+	[ "$(grep -c '"Host check: ' "$EB_OUT")" -eq 1 ]
+	check_line=$(grep -n '"Host check: ' "$EB_OUT" | cut -d: -f1)
+	dockerd_line=$(grep -n 'Waiting for dockerd' "$EB_OUT" | cut -d: -f1)
+	[ "$check_line" -lt "$dockerd_line" ] || fail "the check came after dockerd"
+}
+
 @test "step 2-3: warnings for the refused OOM protection and the runc fallback" {
 	grep -q 'oom_score_adj' "$EB_OUT"
 	grep -q 'sysbox is not installed' "$EB_OUT"

@@ -130,6 +130,26 @@ refused() {
 	[ ! -e "$EB_DIR/log" ] || fail "log dir made"
 }
 
+@test "host check: dockerd's data root on an overlay stops startup at once, naming the fix; nothing started" {
+	mkdir -p "$EB_DIR/l" "$EB_DIR/u" "$EB_DIR/w" "$EB_DIR/ovl"
+	mount -t overlay overlay -o "lowerdir=$EB_DIR/l,upperdir=$EB_DIR/u,workdir=$EB_DIR/w" "$EB_DIR/ovl"
+	run --separate-stderr env -i PATH="$PATH" ENVBOX_LOG_DIR="$EB_DIR/log" \
+		ENVBOX_DATA_ROOT="$EB_DIR/ovl/docker" DOCKER_HOST="$DOCKER_HOST" \
+		ENVBOX_DOCKERD_ARGS="--host=unix://$EB_DIR/d.sock --exec-root=$EB_DIR/exec --pidfile=$EB_DIR/docker.pid" \
+		CODER_INNER_IMAGE=registry.example.com/ws:1 CODER_INNER_USERNAME=coder envbox docker
+	umount "$EB_DIR/ovl"
+	assert_failure 1
+	[[ $stderr == *'"Host check: cannot start: '"$EB_DIR/ovl/docker"' is on the container'"'"'s own root (overlay), where overlay2 cannot work: mount a volume at '"$EB_DIR/ovl/docker"'"'* ]] || fail "$stderr"
+	[[ $stderr != *"Waiting for dockerd"* ]] || fail "dockerd was started: $stderr"
+	[ ! -e "$EB_DIR/d.sock" ] || fail "dockerd started"
+}
+
+@test "envbox check runs the host check applet" {
+	run envbox check --quiet
+	[ "$status" -le 1 ] || fail "status $status: $output"
+	assert_output --regexp '^verdict (ready|degraded|cannot start)'
+}
+
 @test "arguments to envbox docker are a usage error" {
 	run envbox docker --frobnicate
 	assert_failure 2

@@ -102,22 +102,21 @@ APPLETS="envbox-docker envbox-gpu-scan envbox-mounts envbox-auth envbox-check en
 	assert_success
 	assert_output ""
 	# Each pattern it is for, not last in its test; and what is allowed.
-	cat >"$BATS_TEST_TMPDIR/bad.bats" <<-'BATS'
-	@test "bad" {
-		! grep -q x /dev/null
-		[ -z "$a" ] && [ -z "$b" ]
-		true && [ -n "$c" ]
-		grep -q y /dev/null && ! false
-		true
-	}
-	@test "good" {
-		run ! grep -q x /dev/null
-		[ -z "$a" ] || fail "a"
-		for i in 1 2; do [ -e /x ] && break; done
-		[[ -z $a && -z $b ]]
-		! grep -q x /dev/null
-	}
-	BATS
+	# (printf: bats would take a test line in a here-document for its own.)
+	printf '%s\n' '@test "bad" {' \
+		'	! grep -q x /dev/null' \
+		'	[ -z "$a" ] && [ -z "$b" ]' \
+		'	true && [ -n "$c" ]' \
+		'	grep -q y /dev/null && ! false' \
+		'	true' \
+		'}' \
+		'@test "good" {' \
+		'	run ! grep -q x /dev/null' \
+		'	[ -z "$a" ] || fail "a"' \
+		'	for i in 1 2; do [ -e /x ] && break; done' \
+		'	[[ -z $a && -z $b ]]' \
+		'	! grep -q x /dev/null' \
+		'}' >"$BATS_TEST_TMPDIR/bad.bats"
 	run "$root/scripts/lint-bats" "$BATS_TEST_TMPDIR/bad.bats"
 	assert_failure 1
 	assert_line --index 0 "$BATS_TEST_TMPDIR/bad.bats:2: ! grep -q x /dev/null"

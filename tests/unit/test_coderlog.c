@@ -1,6 +1,7 @@
 /* test_coderlog: build-log lines into Coder's startup-log entries (levels,
  * times, cutting at 1024 bytes on UTF-8 boundaries), request bodies and
- * batching, line splitting, the CA bundle, the URL. The client's requests
+ * batching, the log source and what each answer to its registration
+ * means, line splitting, the CA bundle, the URL. The client's requests
  * are driven against a fake Coder in tests/coder-logs.bats. */
 #include <stdlib.h>
 #include <string.h>
@@ -201,28 +202,28 @@ static void test_body(void)
 
 	CHECK(queue(&q, "{\"output\":\"one \\\"q\\\"\",\"time\":\"2026-11-28T01:48:11Z\",\"type\":\"info\"}") == 1);
 	CHECK(queue(&q, "{\"output\":\"two\\nlines\",\"time\":\"2026-11-28T01:48:12Z\",\"type\":\"error\"}") == 1);
-	CHECK(coderlog_body(&q, 100, 1 << 20, &b) == 2);
+	CHECK(coderlog_body(&q, CODERLOG_NIL_SOURCE_ID, 100, 1 << 20, &b) == 2);
 	CHECK_STR(b.p, "{\"log_source_id\":\"00000000-0000-0000-0000-000000000000\",\"logs\":["
 		       "{\"created_at\":\"2026-11-28T01:48:11Z\",\"output\":\"one \\\"q\\\"\",\"level\":\"info\"},"
 		       "{\"created_at\":\"2026-11-28T01:48:12Z\",\"output\":\"two\\nlines\",\"level\":\"error\"}]}");
 	buf_reset(&b);
-	CHECK(coderlog_body(&q, 1, 1 << 20, &b) == 1);
+	CHECK(coderlog_body(&q, CODERLOG_NIL_SOURCE_ID, 1, 1 << 20, &b) == 1);
 	CHECK(json_parse(&d, b.p, b.len, &e) == 0);
 	CHECK(json_size(&d, json_obj_get(&d, 0, "logs")) == 1);
 	json_free(&d);
 	/* An empty queue: an empty list (never sent, but well-formed). */
 	coderlog_queue_pop(&q, 2);
 	buf_reset(&b);
-	CHECK(coderlog_body(&q, 100, 1 << 20, &b) == 0);
+	CHECK(coderlog_body(&q, CODERLOG_NIL_SOURCE_ID, 100, 1 << 20, &b) == 0);
 	CHECK_STR(b.p, "{\"log_source_id\":\"00000000-0000-0000-0000-000000000000\",\"logs\":[]}");
 	/* The byte cap: the first entry always goes; the one that would pass
 	 * the cap waits for the next request, and the body stays valid. */
 	for (int i = 0; i < 10; i++)
 		CHECK(queue(&q, "0123456789012345678901234567890123456789") == 1);
 	buf_reset(&b);
-	CHECK(coderlog_body(&q, 100, 10, &b) == 1);
+	CHECK(coderlog_body(&q, CODERLOG_NIL_SOURCE_ID, 100, 10, &b) == 1);
 	buf_reset(&b);
-	CHECK(coderlog_body(&q, 100, 410, &b) == 3); /* 64 + 3 × 114 + 2 commas + 2 */
+	CHECK(coderlog_body(&q, CODERLOG_NIL_SOURCE_ID, 100, 410, &b) == 3); /* 64 + 3 × 114 + 2 commas + 2 */
 	CHECK(b.len == 410);
 	CHECK(json_parse(&d, b.p, b.len, &e) == 0);
 	CHECK(json_size(&d, json_obj_get(&d, 0, "logs")) == 3);
@@ -234,7 +235,63 @@ static void test_body(void)
 	coderlog_queue_pop(&q, 3);
 	CHECK(q.n == 7);
 	buf_reset(&b);
-	CHECK(coderlog_body(&q, 100, CODERLOG_BATCH_BYTES, &b) == 7);
+	CHECK(coderlog_body(&q, CODERLOG_NIL_SOURCE_ID, 100, CODERLOG_BATCH_BYTES, &b) == 7);
+	coderlog_queue_free(&q);
+	buf_free(&b);
+}
+
+/* The log source: its registration body, the PATCH body under it, and what
+ * each answer to the registration means. */
+static void test_source(void)
+{
+	static const struct {
+		long status;
+		enum coderlog_source want;
+	} answers[] = {
+		{ 201, CODERLOG_SOURCE_OURS },    /* Coder: created, or already there */
+		{ 200, CODERLOG_SOURCE_OURS },
+		{ 204, CODERLOG_SOURCE_OURS },
+		{ 409, CODERLOG_SOURCE_OURS },    /* "already exists" */
+		{ 404, CODERLOG_SOURCE_OLD },     /* a Coder before log sources */
+		{ 405, CODERLOG_SOURCE_OLD },
+		{ 0, CODERLOG_SOURCE_REFUSED },   /* no answer */
+		{ 199, CODERLOG_SOURCE_REFUSED },
+		{ 300, CODERLOG_SOURCE_REFUSED }, /* redirects are not followed */
+		{ 400, CODERLOG_SOURCE_REFUSED },
+		{ 401, CODERLOG_SOURCE_REFUSED },
+		{ 403, CODERLOG_SOURCE_REFUSED },
+		{ 410, CODERLOG_SOURCE_REFUSED },
+		{ 429, CODERLOG_SOURCE_REFUSED },
+		{ 500, CODERLOG_SOURCE_REFUSED },
+		{ 503, CODERLOG_SOURCE_REFUSED },
+	};
+	coderlog_queue q = { 0 };
+	buf b = { 0 };
+	json_doc d;
+	eb_err e;
+	char *s;
+
+	coderlog_source_body(&b);
+	CHECK_STR(b.p, "{\"id\":\"e9e10f35-dd0d-44a6-baa3-fb1d15efa478\","
+		       "\"display_name\":\"envbox\",\"icon\":\"/icon/docker.svg\"}");
+	/* A version 4, variant 1 UUID in Go's uuid.Parse form. */
+	CHECK(strlen(CODERLOG_SOURCE_ID) == 36 && CODERLOG_SOURCE_ID[14] == '4' &&
+	      strchr("89ab", CODERLOG_SOURCE_ID[19]) != NULL);
+	CHECK(strcmp(CODERLOG_SOURCE_ID, CODERLOG_NIL_SOURCE_ID) != 0);
+	for (size_t i = 0; i < sizeof answers / sizeof answers[0]; i++)
+		if (coderlog_source_answer(answers[i].status) != answers[i].want) {
+			fprintf(stderr, "status %ld: ", answers[i].status);
+			CHECK(!"coderlog_source_answer");
+		}
+	/* The PATCH body carries the source given. */
+	CHECK(queue(&q, "{\"output\":\"hi\",\"time\":\"2026-11-28T01:48:11Z\",\"type\":\"info\"}") == 1);
+	buf_reset(&b);
+	CHECK(coderlog_body(&q, CODERLOG_SOURCE_ID, 100, 1 << 20, &b) == 1);
+	CHECK(json_parse(&d, b.p, b.len, &e) == 0);
+	s = json_strdup(&d, json_obj_get(&d, 0, "log_source_id"));
+	CHECK_STR(s, CODERLOG_SOURCE_ID);
+	free(s);
+	json_free(&d);
 	coderlog_queue_free(&q);
 	buf_free(&b);
 }
@@ -254,7 +311,7 @@ static void test_batches(void)
 			CHECK(queue(&q, line) == 1);
 		}
 		buf_reset(&b);
-		CHECK(coderlog_body(&q, CODERLOG_BATCH_ENTRIES, CODERLOG_BATCH_BYTES, &b) == 100);
+		CHECK(coderlog_body(&q, CODERLOG_NIL_SOURCE_ID, CODERLOG_BATCH_ENTRIES, CODERLOG_BATCH_BYTES, &b) == 100);
 		snprintf(line, sizeof line, "\"output\":\"line %d\"", sent);
 		CHECK(strstr(b.p, line) != NULL);
 		coderlog_queue_pop(&q, 100);
@@ -483,6 +540,8 @@ static void test_open(void)
 	CHECK(c != NULL);
 	CHECK(coderlog_idle(c));
 	CHECK(!coderlog_has_notice(c));
+	/* No answer from Coder yet: the lines would go under the nil UUID. */
+	CHECK_STR(coderlog_source_id(c), CODERLOG_NIL_SOURCE_ID);
 	coderlog_close(c);
 }
 
@@ -494,6 +553,7 @@ int main(void)
 	test_long_output();
 	test_queue_full();
 	test_body();
+	test_source();
 	test_batches();
 	test_feed();
 	test_pem();
