@@ -1,6 +1,7 @@
 #!/bin/sh
 # envbox: the entrypoint. `envbox docker` brings up the workspace by chaining
-# the applets (envbox-wait, envbox-auth, envbox-mounts, envbox-docker);
+# the applets (envbox-check, envbox-wait, envbox-auth, envbox-mounts,
+# envbox-gpu-scan, envbox-xid, envbox-docker);
 # `envbox APPLET ARGS` runs one applet. Every step is a function below, named
 # after what it does, called in order from docker_main.
 set -eu

@@ -20,8 +20,9 @@ int xid_main(int, char **);
 extern const char docker_usage[], gpu_scan_usage[], mounts_usage[],
 	auth_usage[], check_usage[], wait_usage[], xid_usage[];
 
-/* The one table of applets: dispatch, the listing below and `make install`
- * links (Makefile APPLETS) follow it. */
+/* The one table of applets: dispatch and the listing below. The Makefile's
+ * APPLETS (install links, man pages), docs/, the README and the entrypoint
+ * name them again; tests/main.bats checks each against this listing. */
 const struct applet applets[] = {
 	{ "envbox-docker", docker_main, docker_usage, "Docker Engine API client: pull, probe, create, start, exec, prune" },
 	{ "envbox-gpu-scan", gpu_scan_main, gpu_scan_usage, "GPU device nodes, driver libraries and env for the inner container" },

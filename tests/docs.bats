@@ -3,7 +3,10 @@
 # and command its --help names appears on that page.
 load helpers
 
-APPLETS="envbox-docker envbox-gpu-scan envbox-mounts envbox-auth envbox-check envbox-wait envbox-xid"
+setup() {
+	APPLETS=$(applet_names)
+	[ -n "$APPLETS" ] || fail "envbox-bin --help lists no applets"
+}
 
 @test "every applet and the entrypoint have a docs page" {
 	for a in $APPLETS envbox; do

@@ -18,3 +18,9 @@ ensure_remap_user() {
 	grep -q '^coder:' /etc/subuid || echo coder:100000:65536 >>/etc/subuid
 	grep -q '^coder:' /etc/subgid || echo coder:100000:65536 >>/etc/subgid
 }
+
+# The applets as the binary names them (`envbox-bin --help`, from the table
+# in applets/main.c), one a line: the suites' list, never one of their own.
+applet_names() {
+	envbox-bin --help | awk '/^  envbox-/ { print $1 }'
+}

@@ -264,7 +264,7 @@ check_workspace() {
 	assert_line /etc/subuid:coder:100000:65536
 	assert_line /etc/subgid:coder:100000:65536
 	assert_line "no build tools"
-	for a in envbox envbox-bin envbox-docker envbox-gpu-scan envbox-mounts envbox-auth envbox-wait envbox-xid; do
+	for a in envbox envbox-bin $(applet_names); do
 		assert_line "$a"
 	done
 	size=$(cat "$BATS_FILE_TMPDIR/size")
@@ -277,7 +277,7 @@ check_workspace() {
 	grep -q md2man "$ROOT/Makefile" || skip "the Makefile does not install man pages yet"
 	run docker run --rm --network=none "$IMAGE" ls /usr/local/share/man/man1
 	assert_success
-	for a in envbox envbox-docker envbox-gpu-scan envbox-mounts envbox-auth envbox-wait envbox-xid; do
+	for a in envbox $(applet_names); do
 		assert_line "$a.1"
 	done
 }

@@ -2,7 +2,10 @@
 # The multi-call binary, its install links and the entrypoint's dispatch.
 load helpers
 
-APPLETS="envbox-docker envbox-gpu-scan envbox-mounts envbox-auth envbox-check envbox-wait envbox-xid"
+setup() {
+	APPLETS=$(applet_names)
+	[ -n "$APPLETS" ] || fail "envbox-bin --help lists no applets"
+}
 
 @test "make install puts the entrypoint, the binary and one link per applet in PREFIX/bin" {
 	dest=$BATS_TEST_TMPDIR/dest
@@ -43,6 +46,37 @@ APPLETS="envbox-docker envbox-gpu-scan envbox-mounts envbox-auth envbox-check en
 	run envbox-bin frobnicate
 	assert_failure 2
 	assert_output --partial "unknown applet 'frobnicate'"
+}
+
+@test "every list of the applets written by hand agrees with the binary's own" {
+	# The binary's table (applets/main.c) is the list; the Makefile's
+	# APPLETS (install links, man pages), docs/, the README and the
+	# entrypoint each name them again. An applet added to one and not the
+	# rest fails here, naming the place.
+	local root=$BATS_TEST_DIRNAME/.. want short got
+	want=$(printf '%s\n' $APPLETS | sort)
+	# `envbox docker` is the entrypoint's own; the other applets pass
+	# through by their short names.
+	short=$(printf '%s\n' $APPLETS | sed 's/^envbox-//' | grep -vx docker | sort)
+	got=$(make -s --no-print-directory -C "$root" BUILD="${ENVBOX_BUILD:-build}" \
+		--eval 'print-applets: ; @printf "%s\n" $(APPLETS)' print-applets | sort)
+	[ "$got" = "$want" ] || fail "Makefile APPLETS: $(echo $got); the binary: $(echo $want)"
+	got=$(cd "$root/docs" && ls envbox-*.md | sed 's/\.md$//' | sort)
+	[ "$got" = "$want" ] || fail "docs/ pages: $(echo $got); the binary: $(echo $want)"
+	got=$(awk '/^## /{p = ($2 == "Pieces")} p' "$root/README.md" |
+		grep -o '^| `envbox-[a-z-]*`' | tr -d '|` ' | sort)
+	[ "$got" = "$want" ] || fail "README's Pieces: $(echo $got); the binary: $(echo $want)"
+	got=$(grep -B1 'exec "envbox-$cmd"' "$root/applets/envbox.sh" | head -1 | tr -d '\t )' | tr '|' '\n' | sort)
+	[ "$got" = "$short" ] || fail "applets/envbox.sh's case: $(echo $got); the binary: $(echo $short)"
+	got=$(envbox --help | sed -n 's/.*run one applet: //p' | tr -d ' ' | tr ',' '\n' | sort)
+	[ "$got" = "$short" ] || fail "envbox --help: $(echo $got); the binary: $(echo $short)"
+	got=$(sed -n 's/.*run one applet: //p' "$root/docs/envbox.md" | tr -d ' ' | tr ',' '\n' | sort)
+	[ "$got" = "$short" ] || fail "docs/envbox.md's synopsis: $(echo $got); the binary: $(echo $short)"
+	for a in $short; do
+		run envbox "$a" --help
+		assert_success
+		assert_line --index 0 --partial "Usage: envbox-$a"
+	done
 }
 
 @test "a link with an unknown applet name falls back to argv[1] dispatch" {
