@@ -22,8 +22,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cidr_bridge("V", s, bip, &e) == 0 &&
 	    (cidr_bridge("V", bip, bip2, &e) < 0 || strcmp(bip, bip2) != 0))
 		abort();
-	if (parse_cpus("V", s, &cpus, &e) == 0 && (cpus == 0 || cpus > CPUS_MAX))
-		abort();
+	/* Thousandths of a CPU, 0.01 to CPUS_MAX; printed and read back, the
+	 * same. */
+	if (parse_cpus("V", s, &cpus, &e) == 0) {
+		char txt[CPUS_STRLEN];
+		unsigned again;
+
+		if (cpus < CPUS_MIN_MILLI || cpus > CPUS_MAX * 1000u)
+			abort();
+		cpus_format(cpus, txt);
+		if (parse_cpus("V", txt, &again, &e) != 0 || again != cpus)
+			abort();
+	}
 	if (parse_memory("V", s, &mem, &e) == 0 &&
 	    (mem < MEMORY_MIN || mem > (unsigned long long)INT64_MAX))
 		abort();
