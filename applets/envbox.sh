@@ -669,27 +669,28 @@ docker_main() {
 	trap on_exit EXIT
 	trap on_signal HUP INT QUIT TERM
 
-	send_logs_to_coder
-	read_settings
+	# The steps, numbered as docs/envbox.md numbers them.
+	send_logs_to_coder # 0. the build log to Coder
+	read_settings      # 1. every variable validated
 	mkdir -p "$logdir"
-	check_host
-	protect_from_oom
-	choose_runtime
-	start_dockerd
-	install_certs
-	pull_image
-	unmount_proc_gpus
-	probe_image
-	prepare_mounts
-	create_devices
-	scan_gpus
-	create_container
-	after_start
-	log "Envbox startup complete!"
+	check_host         # 1. the host check's verdict
+	protect_from_oom   # 2.
+	choose_runtime     # 3. sysbox or runc
+	start_dockerd      # 4. dockerd, and 5. waiting for it
+	install_certs      # 6.
+	pull_image         # 7.
+	unmount_proc_gpus  # 10. (GPU mounts under /proc, before the probe)
+	probe_image        # 8.
+	prepare_mounts     # 9.
+	create_devices     # 10.
+	scan_gpus          # 10. (GPUs)
+	create_container   # 11. environment, 12. create, 13. start
+	after_start        # 13. $HOME/.coder, ldconfig
+	log "Envbox startup complete!" # 14.
 	startup_done
-	bootstrap
+	bootstrap          # 15.
 	prune_done
-	watch_workspace
+	watch_workspace    # 16. supervision
 	supervise
 }
 
