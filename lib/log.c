@@ -4,10 +4,10 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "json.h"
+#include "netcfg.h"
 #include "util.h"
 
 static const char *const type_names[] = {
@@ -22,16 +22,15 @@ int log_type_parse(const char *s)
 	return -1;
 }
 
-static bool env_true(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && (!strcmp(v, "1") || !strcasecmp(v, "true") || !strcmp(v, "t") || !strcmp(v, "T"));
-}
-
+/* CODER_DEBUG read as config reads it (parse_bool): one set of spellings
+ * for every boolean; a value it refuses is not debug. */
 bool log_debug_enabled(void)
 {
-	return env_true("CODER_DEBUG");
+	const char *v = getenv("CODER_DEBUG");
+	bool on = false;
+	eb_err e;
+
+	return v && parse_bool("CODER_DEBUG", v, &on, &e) == 0 && on;
 }
 
 static const char *prog = "envbox";

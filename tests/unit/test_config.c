@@ -8,6 +8,7 @@
 #include "check.h"
 #include "config.h"
 #include "dockerd.h"
+#include "log.h"
 
 /* A fake environment: NAME=VALUE strings, NULL-terminated. */
 static const char *const *fake;
@@ -306,6 +307,24 @@ static void injections(void)
 	CHECK_STR(load(&c, script), "");
 }
 
+/* The log reads CODER_DEBUG with config's parser: the same spellings. */
+static void debug_spellings(void)
+{
+	const char *on[] = { "1", "t", "TRUE", "true", "True" };
+	const char *off[] = { "0", "false", "tRuE", "yes", "" };
+
+	for (size_t i = 0; i < sizeof on / sizeof *on; i++) {
+		setenv("CODER_DEBUG", on[i], 1);
+		CHECK(log_debug_enabled());
+	}
+	for (size_t i = 0; i < sizeof off / sizeof *off; i++) {
+		setenv("CODER_DEBUG", off[i], 1);
+		CHECK(!log_debug_enabled());
+	}
+	unsetenv("CODER_DEBUG");
+	CHECK(!log_debug_enabled());
+}
+
 static void redaction(void)
 {
 	char *r;
@@ -324,6 +343,7 @@ int main(void)
 {
 	injections();
 	redaction();
+	debug_spellings();
 	defaults();
 	everything_set();
 	refusals();
