@@ -430,6 +430,13 @@ int exec_pump(docker_conn *c, struct exec_io *io, eb_err *e)
 			n = docker_conn_read(c, chunk, sizeof chunk, e);
 			if (n < 0)
 				goto out;
+			if (n == 0 && !docker_demux_idle(&m)) {
+				/* The daemon went away mid-frame: what came
+				 * is not all the command wrote. */
+				eb_errf(e, "the output stream ended in the middle of a "
+					"frame (the daemon's connection was cut)");
+				goto out;
+			}
 			if (n == 0) {
 				rc = EXEC_ENDED;
 				goto out;

@@ -102,6 +102,21 @@ exec_signalled() {
 	assert_equal "$stderr" "envbox-docker: POST /containers/ws/exec: the answer is longer than 16777216 bytes"
 }
 
+@test "exec: a stream cut in the middle of a frame is an error, not a clean end" {
+	fake_start --output 1000 --truncate
+	run --separate-stderr envbox-docker exec ws -- cat
+	assert_failure 1
+	[[ $stderr == *"the output stream ended in the middle of a frame (the daemon's connection was cut)"* ]] || fail "$stderr"
+	kill "$FAKE_PID"
+	wait "$FAKE_PID" 2>/dev/null || :
+	FAKE_PID=
+	# The whole stream, the same bytes: a clean end, exit 0.
+	fake_start --output 1000
+	run --separate-stderr envbox-docker exec ws -- cat
+	assert_success
+	[ "${#output}" -ge 900 ] || fail "output: ${#output} bytes"
+}
+
 @test "exec --max-output: at most BYTES of output, a cut line ended, then one note; the status kept" {
 	fake_start --output 1000000
 	run --separate-stderr envbox-docker exec ws --max-output 1050 -- /sbin/ldconfig

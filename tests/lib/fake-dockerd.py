@@ -3,7 +3,7 @@
 whatever the test asks for (tests/docker-hostile.bats).
 
   fake-dockerd.py --socket PATH --record FILE [--pid N] [--output BYTES]
-                  [--hold] [--huge-create]
+                  [--hold] [--huge-create] [--truncate]
 
 On the unix socket PATH (created; removed at exit):
   GET  /_ping                        OK
@@ -13,7 +13,9 @@ On the unix socket PATH (created; removed at exit):
                                      stdout (lines of 100 bytes) in frames;
                                      --hold: the stream stays open until an
                                      inspect has been answered (the signal
-                                     was passed on), then ends
+                                     was passed on), then ends; --truncate:
+                                     the last frame cut in the middle of
+                                     its payload, as a daemon that died
   GET  /v1.41/exec/ID/json           while the stream is open:
                                      {"Running":true,"Pid":N}; after:
                                      {"Running":false,"ExitCode":0 or 143}
@@ -36,6 +38,7 @@ def main():
     ap.add_argument("--output", type=int, default=0)
     ap.add_argument("--hold", action="store_true")
     ap.add_argument("--huge-create", action="store_true")
+    ap.add_argument("--truncate", action="store_true")
     args = ap.parse_args()
     lock = threading.Lock()
     state = {"open": False, "signalled": False}
@@ -115,9 +118,12 @@ def main():
             while left > 0:
                 chunk = "".join(("line %06d " % (n + i)).ljust(99, "x") + "\n"
                                 for i in range(100))[:left].encode()
-                self.wfile.write(struct.pack(">BxxxI", 1, len(chunk)) + chunk)
+                frame = struct.pack(">BxxxI", 1, len(chunk)) + chunk
                 left -= len(chunk)
                 n += 100
+                if args.truncate and left <= 0:
+                    frame = frame[:8 + len(chunk) // 2]
+                self.wfile.write(frame)
             self.wfile.flush()
             if args.hold:
                 inspected.wait(30)
