@@ -1,5 +1,5 @@
 /* envbox-docker pull, probe, prune: the image steps of `envbox docker`
- * (usage in applets/docker.c; the logic in lib/image.c). */
+ * (usage in applets/docker.c; the logic in lib/pull.c and lib/probe.c). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,9 +8,10 @@
 #include "applet.h"
 #include "docker.h"
 #include "docker_cmds.h"
-#include "image.h"
 #include "imageref.h"
 #include "log.h"
+#include "probe.h"
+#include "pull.h"
 
 #define PULL_RETRIES 10 /* as the original */
 
@@ -120,6 +121,9 @@ int dcmd_probe(int argc, char **argv)
 	if (!*o.user)
 		usage_error("probe: USER is empty");
 	check_image(o.image);
+	/* ENVBOX_PROBE_SLOW (docs/envbox-docker.md): every file link by link,
+	 * for tests that compare the two ways of reading. */
+	o.slow = getenv("ENVBOX_PROBE_SLOW") != NULL;
 	if (cache && cache[0] != '/')
 		usage_error("probe: --cache \"%s\": expected an absolute directory", cache);
 	if (docker_open(&d, NULL, &e) < 0)

@@ -1,8 +1,8 @@
 /* envbox-xid: user-namespace ID mapping on the host side — subordinate ID
  * ranges for dockerd's userns-remap (subuid(5)), shifting a tree's
  * ownership, probing a path's filesystem for idmapped-mount support, and
- * idmapped bind mounts (mount_setattr(2)). The rules: lib/xid.h,
- * lib/idmap.h; docs/envbox-xid.md. */
+ * idmapped bind mounts (mount_setattr(2)). The rules: lib/subid.h,
+ * lib/xid.h, lib/idmap.h; docs/envbox-xid.md. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +12,7 @@
 #include "idmap.h"
 #include "json.h"
 #include "mountinfo.h"
+#include "subid.h"
 #include "xid.h"
 
 const char xid_usage[] =

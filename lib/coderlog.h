@@ -10,15 +10,16 @@
  *          did not take it (coderlog_source_answer),
  *          "logs":[{"created_at":"RFC3339","output":"...","level":"info"}]}
  *
- * The pure part turns build-log lines into entries and entries into request
- * bodies, and assembles the CA bundle; the client is a libcurl multi state
- * machine that the caller drives from its own loop (coderlog_wait), so
- * reading the log never waits on Coder. Each request is bounded (connect
- * 2 s, all of it 5 s). The registration is sent once, right after the build
- * info and before any line needs it, and never retried: whatever it meets
- * (no answer, a timeout, an error), the lines go on under the nil UUID, so
- * it costs the first PATCH at most one bounded request. The token never
- * appears in any message. */
+ * The pure part (coderlog_fmt.c) turns build-log lines into entries and
+ * entries into request bodies, and assembles the CA bundle; the client
+ * (coderlog.c) is a libcurl multi state machine that the caller drives
+ * from its own loop (coderlog_wait), so reading the log never waits on
+ * Coder. Each request is bounded (connect 2 s, all of it 5 s). The
+ * registration is sent once, right after the build info and before any
+ * line needs it, and never retried: whatever it meets (no answer, a
+ * timeout, an error), the lines go on under the nil UUID, so it costs the
+ * first PATCH at most one bounded request. The token never appears in any
+ * message. */
 #ifndef ENVBOX_CODERLOG_H
 #define ENVBOX_CODERLOG_H
 #include <stdbool.h>

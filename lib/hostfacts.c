@@ -18,7 +18,7 @@
 #include "mounts.h"
 #include "netcfg.h"
 #include "passwd.h"
-#include "xid.h"
+#include "subid.h"
 
 /* Files under /proc and /sys are small; /etc files too. */
 #define SMALL (1 << 20)

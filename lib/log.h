@@ -28,6 +28,10 @@ bool log_debug_enabled(void);
 void log_write(FILE *f, enum log_type t, const char *msg);
 void log_msg(enum log_type t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Where lib code's progress, retries and warnings go: the applet writes
+ * them to the build log (lib code never prints). */
+typedef void (*log_fn)(void *arg, enum log_type t, const char *msg);
+
 /* RFC 3339 UTC time with nanoseconds, as Go's time.Time marshals:
  * "2026-11-28T01:48:11.123456789Z". out must hold 40 bytes. */
 void log_time(char *out, size_t n);

@@ -239,3 +239,14 @@ void os_release_free(os_release *o)
 	free(o->version_id);
 	memset(o, 0, sizeof *o);
 }
+
+bool osrelease_valid_id(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		      strchr("._-", *s)))
+			return false;
+	return true;
+}

@@ -4,6 +4,7 @@
  * Format: https://www.freedesktop.org/software/systemd/man/latest/os-release.html */
 #ifndef ENVBOX_OSRELEASE_H
 #define ENVBOX_OSRELEASE_H
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util.h"
@@ -29,5 +30,8 @@ void os_release_free(os_release *o);
 /* The library directory for an os-release ID, trying each word of ID_LIKE
  * (either may be NULL) when the ID is not known; /usr/lib otherwise. */
 const char *osrelease_libdir(const char *id, const char *id_like);
+
+/* An os-release ID as the spec allows it: a-z, 0-9, ".", "_", "-". */
+bool osrelease_valid_id(const char *s);
 
 #endif

@@ -1,10 +1,10 @@
-/* fuzz_probecache: any bytes as the probe's cache file (lib/image.h). What
- * parses must format back to the same bytes. */
+/* fuzz_probecache: any bytes as the probe's cache file (lib/probecache.h).
+ * What parses must format back to the same bytes. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "image.h"
+#include "probecache.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,13 +1,19 @@
-/* test_image: the pure parts of lib/image — the pull-fault classifier on
- * messages dockerd 20.10 really sends, backoff, secret masking, paths
- * inside an image, the probe's output. */
+/* test_image: the pure parts of lib/pull, lib/probe, lib/probefile and
+ * lib/probecache — the pull-fault classifier on messages dockerd 20.10
+ * really sends, backoff, secret masking, paths inside an image, the
+ * probe's output and its cache file. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "b64.h"
 #include "check.h"
-#include "image.h"
 #include "osrelease.h"
+#include "probe.h"
+#include "probecache.h"
+#include "probefile.h"
+#include "pull.h"
 
 static void faults(void)
 {
@@ -252,6 +258,55 @@ static void cache(void)
 	buf_free(&b);
 }
 
+/* The cache file on disk: its name from the image ID, written and read
+ * back, the directory's other probe files removed, a bad ID no file. */
+static void cache_file(void)
+{
+	struct image_info i = {
+		.uid = 1000, .gid = 1000, .home = "/home/coder", .os = "debian",
+	}, got;
+	char tmpl[] = "/tmp/test_image.XXXXXX";
+	char *root = mkdtemp(tmpl), *dir, *file, *old;
+	eb_err e;
+	FILE *f;
+
+	CHECK(root != NULL);
+	if (!root)
+		return;
+	dir = xasprintf("%s/cache", root);
+	CHECK(image_cache_file(dir, "sha256:zz") == NULL);
+	CHECK(image_cache_file(dir, "sha256") == NULL);
+	CHECK(image_cache_file(dir, "SHA256:ab") == NULL);
+	old = image_cache_file(dir, "sha256:00");
+	file = image_cache_file(dir, "sha256:ab12");
+	CHECK_STR(strrchr(file, '/'), "/probe-sha256-ab12");
+	CHECK(image_cache_read(file, "coder", &got) < 0); /* no file: a miss */
+	CHECK(image_cache_write(dir, old, "coder", &i, &e) == 0);
+	CHECK(image_cache_write(dir, file, "coder", &i, &e) == 0);
+	CHECK(access(old, F_OK) < 0); /* one file: the last image probed */
+	CHECK(image_cache_read(file, "coder", &got) == 0);
+	CHECK(got.uid == 1000 && !got.init);
+	CHECK_STR(got.home, "/home/coder");
+	image_info_free(&got);
+	CHECK(image_cache_read(file, "root", &got) < 0);
+	/* Values that cannot be lines: refused, with nothing to say. */
+	i.home = "/a\nb";
+	CHECK(image_cache_write(dir, file, "coder", &i, &e) < 0 && !e.msg[0]);
+	/* A directory that cannot be made: refused, saying why. */
+	if ((f = fopen(old, "w")))
+		fclose(f);
+	free(old);
+	old = xasprintf("%s/cache/probe-sha256-00/sub", root);
+	CHECK(image_cache_write(old, old, "coder", &(struct image_info){
+		.home = "/h", .os = "x" }, &e) < 0 && strstr(e.msg, "probe cache "));
+	free(old);
+	free(file);
+	old = xasprintf("rm -rf '%s'", root);
+	CHECK(system(old) == 0);
+	free(old);
+	free(dir);
+}
+
 int main(void)
 {
 	faults();
@@ -260,5 +315,6 @@ int main(void)
 	paths();
 	format();
 	cache();
+	cache_file();
 	return check_done("test_image");
 }

@@ -1,4 +1,4 @@
-/* Unit tests for lib/xid and lib/idmap: subid planning, safe file
+/* Unit tests for lib/subid, lib/xid and lib/idmap: subid planning, safe file
  * replacement and locking, ID arithmetic inside capability and ACL values,
  * kernel releases and the idmap support table, the probe's verdict on a
  * made-up mount table. The tree walks and mounts need root and real
@@ -13,6 +13,7 @@
 #include "check.h"
 #include "idmap.h"
 #include "mountinfo.h"
+#include "subid.h"
 #include "xid.h"
 
 /* subid_plan on text for user coder (uid 999) and 100000:65536: the
