@@ -441,4 +441,3 @@ void probe_known_free(struct probe *pr)
 	}
 	pr->nknown = 0;
 }
-
