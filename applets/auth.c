@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -22,7 +21,6 @@
 #include "applet.h"
 #include "auth.h"
 #include "imageref.h"
-#include "json.h"
 #include "log.h"
 
 extern char **environ;
@@ -80,18 +78,9 @@ const char auth_usage[] =
 	"credential helper missing or failing, a certificate not copied), 2\n"
 	"usage error (bad arguments, no image, a malformed image reference).\n";
 
-#define DEFAULT_DOCKER_CONFIG "/root/.docker/config.json"
-#define DEFAULT_CERTS_DIR "/etc/docker/certs.d"
 #define CONFIG_MAX (4u << 20) /* docker configs are a few KiB */
 #define HELPER_TIMEOUT_MS 60000 /* a helper may ask a cloud API; never a person */
 #define HELPER_OUT_MAX (64u << 10)
-/* What a helper prints when it has nothing for the server
- * (docker-credential-helpers credentials/error.go). */
-#define HELPER_NOT_FOUND "credentials not found in native keychain"
-/* A helper's Username meaning "Secret is an identity token" (docker/cli
- * cli/config/credentials/native_store.go). */
-#define HELPER_TOKEN_USER "<token>"
-
 /* A name from a document, fit for one line of a message. */
 static char *printable(const char *s)
 {
@@ -161,18 +150,6 @@ static long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* A helper name is the end of a command name: no path, no oddities. */
-static bool valid_helper(const char *name)
-{
-	if (!*name || strlen(name) > 64)
-		return false;
-	for (const char *p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || strchr("._-", *p)))
-			return false;
-	return true;
 }
 
 static void close_pair(int p[2])
@@ -313,38 +290,15 @@ static char *helper_said(const buf *b)
 	}
 }
 
-/* Member of obj named name, without regard to ASCII case as Go's decoder
- * matches struct fields; a string or NULL. */
-static char *str_member(const json_doc *d, int obj, const char *name)
-{
-	char *found = NULL;
-
-	for (int m = 0, n = json_size(d, obj); m < n; m++) {
-		int k = json_obj_key(d, obj, m);
-		char *key = json_strdup(d, k);
-
-		if (key && !strcasecmp(key, name) && json_type(d, k + 1) == JSMN_STRING) {
-			if (found) {
-				explicit_bzero(found, strlen(found));
-				free(found);
-			}
-			found = json_strdup(d, k + 1);
-		}
-		free(key);
-	}
-	return found;
-}
-
 /* Asks c's helper and replaces c with its answer (AUTH_NONE when it has
  * nothing for the server). -1 with e filled, never with a secret in it. */
 static int helper_get(struct auth_creds *c, eb_err *e)
 {
-	char *prog, *said, *user = NULL, *secret = NULL;
+	char *prog, *said;
 	buf out = { 0 }, err = { 0 };
-	json_doc d = { 0 };
 	int status, rc = -1;
 
-	if (!valid_helper(c->helper)) {
+	if (!auth_helper_valid(c->helper)) {
 		char *h = printable(c->helper);
 
 		eb_errf(e, "%s names the credential helper \"%s\", which is not a valid "
@@ -363,7 +317,7 @@ static int helper_get(struct auth_creds *c, eb_err *e)
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		said = helper_said(&out);
-		if (!strcmp(said, HELPER_NOT_FOUND)) {
+		if (!strcmp(said, AUTH_HELPER_NOT_FOUND)) {
 			note("%s has no credentials for %s", prog, c->helper_server);
 			free(said);
 			auth_creds_free(c);
@@ -383,43 +337,17 @@ static int helper_get(struct auth_creds *c, eb_err *e)
 		free(said);
 		goto out;
 	}
-	if (json_parse(&d, out.p ? out.p : "", out.len, e) < 0 ||
-	    json_type(&d, 0) != JSMN_OBJECT) {
+	if (auth_helper_reply(c, out.p, out.len)) {
 		eb_errf(e, "%s get for %s: its output is not the JSON object the "
 			"credential helper protocol defines", prog, c->helper_server);
 		goto out;
 	}
-	user = str_member(&d, 0, "Username");
-	secret = str_member(&d, 0, "Secret");
-	/* An empty auths entry may have set it (Docker Desktop writes one). */
-	free(c->serveraddress);
-	c->serveraddress = xstrdup(c->helper_server);
-	if (secret && *secret && user && !strcmp(user, HELPER_TOKEN_USER)) {
-		c->kind = AUTH_TOKEN;
-		c->identitytoken = secret;
-		secret = NULL;
-	} else if ((user && *user) || (secret && *secret)) {
-		c->kind = AUTH_BASIC;
-		c->username = user ? user : xstrdup("");
-		c->password = secret ? secret : xstrdup("");
-		user = secret = NULL;
-	} else {
-		c->kind = AUTH_NONE;
+	if (c->kind == AUTH_NONE)
 		note("%s has no credentials for %s", prog, c->helper_server);
-	}
 	rc = 0;
 out:
-	json_free(&d);
 	wipe(&out);
 	wipe(&err);
-	if (user) {
-		explicit_bzero(user, strlen(user));
-		free(user);
-	}
-	if (secret) {
-		explicit_bzero(secret, strlen(secret));
-		free(secret);
-	}
 	free(prog);
 	return rc;
 }
@@ -430,7 +358,7 @@ static int cmd_creds(int argc, char **argv)
 	const char *secret = getenv("CODER_IMAGE_PULL_SECRET");
 	const char *dconf = getenv("CODER_DOCKER_CONFIG");
 	const char *source;
-	bool json = false;
+	bool json = false, ignored;
 	struct imageref ref;
 	struct auth_creds c;
 	buf doc = { 0 };
@@ -450,26 +378,28 @@ static int cmd_creds(int argc, char **argv)
 			usage_error("unexpected argument \"%s\"", argv[i]);
 	}
 	parse_image(image, &ref);
-	if (!dconf || !*dconf)
-		dconf = DEFAULT_DOCKER_CONFIG;
+	dconf = auth_docker_config(dconf);
 
-	/* The docker config file wins when present: coder/envbox reads the
-	 * pull secret first and then overwrites it with the file's answer. */
-	if (config) {
+	switch (auth_source_pick(config != NULL, !config && access(dconf, F_OK) == 0,
+				 secret, &ignored)) {
+	case AUTH_SRC_CONFIG:
 		source = config;
 		if (read_file(config, CONFIG_MAX, &doc, &e))
 			die_err(&e);
-	} else if (access(dconf, F_OK) == 0) {
+		break;
+	case AUTH_SRC_DOCKER_CONFIG:
 		source = dconf;
 		if (read_file(dconf, CONFIG_MAX, &doc, &e))
 			die("CODER_DOCKER_CONFIG: %s", e.msg);
-		if (secret && *secret)
+		if (ignored)
 			note("using the docker config %s; CODER_IMAGE_PULL_SECRET is ignored",
 			     dconf);
-	} else if (secret && *secret) {
+		break;
+	case AUTH_SRC_SECRET:
 		source = "CODER_IMAGE_PULL_SECRET";
 		buf_adds(&doc, secret);
-	} else {
+		break;
+	default:
 		imageref_free(&ref);
 		return 0;
 	}
@@ -497,30 +427,12 @@ static int cmd_creds(int argc, char **argv)
 
 /* ---- certs ------------------------------------------------------------- */
 
-struct cert {
-	char *src;  /* path to copy */
-	char *name; /* file name under DIR/<registry> */
-};
-
-static bool has_cert_ext(const char *name)
-{
-	return str_ends(name, ".crt") || str_ends(name, ".cert") || str_ends(name, ".key");
-}
-
-static bool listed(const struct cert *v, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(v[i].name, name))
-			return true;
-	return false;
-}
-
 /* Lists what to install from PATH into *out; -1 with e filled. */
-static int list_certs(const char *from, struct cert **out, size_t *n, eb_err *e)
+static int list_certs(const char *from, struct auth_cert **out, size_t *n, eb_err *e)
 {
 	struct dirent **ents;
 	struct stat st;
-	struct cert *v = NULL;
+	struct auth_cert *v = NULL;
 	size_t k = 0;
 	int m;
 
@@ -530,7 +442,7 @@ static int list_certs(const char *from, struct cert **out, size_t *n, eb_err *e)
 	}
 	if (S_ISREG(st.st_mode)) {
 		v = xmalloc(sizeof *v);
-		v[0] = (struct cert){ xstrdup(from), xstrdup("ca.crt") };
+		v[0] = (struct auth_cert){ xstrdup(from), xstrdup(AUTH_CERT_CA) };
 		*out = v;
 		*n = 1;
 		return 0;
@@ -546,17 +458,18 @@ static int list_certs(const char *from, struct cert **out, size_t *n, eb_err *e)
 	}
 	v = xcalloc((size_t)m + 1, sizeof *v);
 	for (int i = 0; i < m; i++) {
-		const char *name = ents[i]->d_name;
-		char *src = xasprintf("%s/%s", from, name);
+		char *name = auth_cert_name(ents[i]->d_name), *src;
 
-		/* hidden: ".", "..", and Kubernetes' "..data" links in a
-		 * mounted secret or config map */
-		if (name[0] == '.' || stat(src, &st) || !S_ISREG(st.st_mode)) {
+		if (!name)
+			continue;
+		src = xasprintf("%s/%s", from, ents[i]->d_name);
+		if (stat(src, &st) || !S_ISREG(st.st_mode)) {
 			free(src);
+			free(name);
 			continue;
 		}
 		v[k].src = src;
-		v[k].name = has_cert_ext(name) ? xstrdup(name) : xasprintf("%s.crt", name);
+		v[k].name = name;
 		k++;
 	}
 	for (int i = 0; i < m; i++)
@@ -568,42 +481,13 @@ static int list_certs(const char *from, struct cert **out, size_t *n, eb_err *e)
 		eb_errf(e, "--from %s: no regular files in the directory", from);
 		return -1;
 	}
-	/* moby registry.ReadCertsDirectory refuses X.cert without X.key and
-	 * X.key without X.cert: every pull from the registry would fail. */
-	for (size_t i = 0; i < k; i++) {
-		const char *name = v[i].name;
-		bool cert = str_ends(name, ".cert"), key = str_ends(name, ".key");
-		char *pair;
+	if (auth_certs_check(v, k, e)) {
+		eb_err why = *e;
 
-		if (!cert && !key)
-			continue;
-		pair = xasprintf("%.*s%s", (int)(strlen(name) - (cert ? 5 : 4)), name,
-				 cert ? ".key" : ".cert");
-		if (!listed(v, k, pair)) {
-			eb_errf(e, "--from %s: %s has no %s beside it, and dockerd refuses "
-				"an unpaired client %s (CA certificates must end in .crt)",
-				from, name, pair, cert ? "certificate" : "key");
-			free(pair);
-			return -1;
-		}
-		free(pair);
-	}
-	for (size_t i = 0; i < k; i++) {
-		if (listed(v, i, v[i].name)) {
-			eb_errf(e, "--from %s: two files would be installed as %s", from, v[i].name);
-			return -1;
-		}
+		eb_errf(e, "--from %s: %s", from, why.msg);
+		return -1;
 	}
 	return 0;
-}
-
-static void free_certs(struct cert *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].src);
-		free(v[i].name);
-	}
-	free(v);
 }
 
 static int copy_file(const char *src, const char *dst, mode_t mode, eb_err *e)
@@ -681,7 +565,7 @@ static int make_dirs(const char *path, eb_err *e)
 	return rc;
 }
 
-static void remove_tmp(const char *tmp, const struct cert *v, size_t n)
+static void remove_tmp(const char *tmp, const struct auth_cert *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		char *f = xasprintf("%s/%s", tmp, v[i].name);
@@ -701,9 +585,9 @@ static int cmd_certs(int argc, char **argv)
 {
 	const char *image = getenv("CODER_INNER_IMAGE");
 	const char *from = getenv("CODER_EXTRA_CERTS_PATH");
-	const char *dir = DEFAULT_CERTS_DIR, *v;
+	const char *dir = AUTH_CERTS_DIR, *v;
 	struct imageref ref;
-	struct cert *certs = NULL;
+	struct auth_cert *certs = NULL;
 	size_t n = 0;
 	struct stat st;
 	char *target, *tmp;
@@ -739,7 +623,7 @@ static int cmd_certs(int argc, char **argv)
 		die("unable to inspect %s: %s", target, strerror(errno));
 	if (list_certs(from, &certs, &n, &e))
 		die_err(&e);
-	if (!strcmp(ref.registry, "docker.io"))
+	if (!auth_certs_read(ref.registry))
 		warn("dockerd does not read certs.d for Docker Hub; installing anyway");
 	if (make_dirs(dir, &e))
 		die_err(&e);
@@ -749,7 +633,7 @@ static int cmd_certs(int argc, char **argv)
 		die("unable to create a directory in %s: %s", dir, strerror(errno));
 	for (size_t i = 0; i < n; i++) {
 		char *dst = xasprintf("%s/%s", tmp, certs[i].name);
-		mode_t mode = str_ends(certs[i].name, ".key") ? 0600 : 0644;
+		mode_t mode = auth_cert_mode(certs[i].name);
 
 		if (copy_file(certs[i].src, dst, mode, &e)) {
 			free(dst);
@@ -782,7 +666,7 @@ static int cmd_certs(int argc, char **argv)
 done:
 	buf_free(&out);
 	free(target);
-	free_certs(certs, n);
+	auth_certs_free(certs, n);
 	imageref_free(&ref);
 	return 0;
 }

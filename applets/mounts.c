@@ -4,7 +4,6 @@
  * docs/envbox-mounts.md. */
 #include <errno.h>
 #include <stdio.h>
-#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -317,79 +316,30 @@ static void die_not_bind(size_t lineno, const struct spec *s)
 	    "(expected bind SRC DST ro|rw)", lineno, q.p);
 }
 
-/* What --idmap-dir decided for one step: on; the owner and mode the plan
- * gave it (the fallback when the kernel refuses the mount after all); what
- * its owner was, when it is changed for the inner user. */
-struct idmap_choice {
-	bool on, chmod, owner_set;
-	uint32_t uid, gid, was_uid, was_gid;
-};
-
-/* --idmap-dir, before prepare_apply. Through an idmapped mount the inner
- * container sees on-disk IDs unshifted, so a source gets the owner the plan
- * gives it less the offset (the user's home U:G, others 0:0), and only when
- * it differs: a volume the user already owns is left as it is; a fresh,
- * root-owned one is made the user's, as before but unshifted. A source
- * owned at or past the offset was shifted before (chowned by an envbox
- * without idmapped mounts): an idmap would shift it twice, so it is chowned
- * as before. Private destinations and special files are the plan's. */
+/* --idmap-dir, before prepare_apply: the choice is the lib's
+ * (prepare_choose_idmap); each source left chowned is logged with why. */
 static void choose_idmap(struct prepare_plan *plan, const struct mountinfo *mi,
-			 uint32_t offset, struct idmap_choice *c)
+			 uint32_t offset, struct prepare_idmap *c)
 {
 	struct idmap_kver k;
-	struct idmap_probe p;
-	struct stat st;
 	eb_err e;
 
 	if (idmap_kver_running(&k, &e)) {
 		warn("prepare: %s: mount sources are chowned", e.msg);
 		return;
 	}
-	for (size_t i = 0; i < plan->n; i++) {
-		struct prepare_step *s = &plan->v[i];
-		bool exists = !s->create_from;
-
-		if (prepare_private_dst(s->dst) || s->warning)
-			continue;
-		if (idmap_probe(s->path, mi, k, &p, &e)) {
-			log_msg(LOG_INFO, "Mount %s: chowned to %u:%u (%s)", s->src, s->uid,
-				s->gid, e.msg);
-			continue;
-		}
-		st = s->r.st;
-		if (p.idmap && exists && (st.st_uid >= offset || st.st_gid >= offset)) {
-			snprintf(p.why, sizeof p.why, "owned by %u:%u, shifted before",
-				 (unsigned)st.st_uid, (unsigned)st.st_gid);
-			p.idmap = false;
-		}
-		if (!p.idmap) {
-			log_msg(LOG_INFO, "Mount %s: chowned to %u:%u (no idmapped mount: %s)",
-				s->src, s->uid, s->gid, p.why);
-			idmap_probe_free(&p);
-			continue;
-		}
-		c[i] = (struct idmap_choice){ .on = true, .chmod = s->chmod, .uid = s->uid,
-					      .gid = s->gid };
-		s->uid -= offset;
-		s->gid -= offset;
-		if (exists) {
-			s->chown = st.st_uid != s->uid || st.st_gid != s->gid;
-			s->chmod = s->chmod && s->chown;
-			if (!s->chown)
-				s->remount = 0;
-			c[i].owner_set = s->chown;
-			c[i].was_uid = (uint32_t)st.st_uid;
-			c[i].was_gid = (uint32_t)st.st_gid;
-		}
-		idmap_probe_free(&p);
-	}
+	prepare_choose_idmap(plan, mi, k, offset, idmap_probe, c);
+	for (size_t i = 0; i < plan->n; i++)
+		if (c[i].why[0])
+			log_msg(LOG_INFO, "Mount %s: chowned to %u:%u (%s)", plan->v[i].src,
+				plan->v[i].uid, plan->v[i].gid, c[i].why);
 }
 
 /* --idmap-dir, after prepare_apply: each chosen source is mounted idmapped
  * at DIR/I and its bind line names that; one the kernel refuses after all
  * is chowned as it would have been. */
 static void mount_idmapped(const struct prepare_plan *plan, struct spec *binds,
-			   const struct idmap_choice *c, const char *dir, uint32_t offset)
+			   const struct prepare_idmap *c, const char *dir, uint32_t offset)
 {
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct prepare_step *s = &plan->v[i];
@@ -429,7 +379,7 @@ static int cmd_prepare(int argc, char **argv)
 	const char *file = NULL, *home = NULL, *uid_s = NULL, *gid_s = NULL, *v;
 	const char *idmap_dir = NULL;
 	const char **protect = xcalloc((size_t)argc, sizeof *protect);
-	struct idmap_choice *choice;
+	struct prepare_idmap *choice;
 	struct prepare_opts o = { .offset = PREPARE_OFFSET };
 	struct spec *binds = NULL;
 	size_t n = 0, lineno = 0;

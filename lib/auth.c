@@ -181,6 +181,27 @@ out:
 	return rc;
 }
 
+/* Sets c to what an entry or a helper gave, for server: AUTH_TOKEN when
+ * *token is not empty, else AUTH_BASIC when *user or *pass is not empty,
+ * else AUTH_NONE. Takes what it keeps of the three (NULL left there). */
+static void set_creds(struct auth_creds *c, const char *server, char **token,
+		      char **user, char **pass)
+{
+	free(c->serveraddress);
+	c->serveraddress = xstrdup(server);
+	c->kind = AUTH_NONE;
+	if (*token && **token) {
+		c->kind = AUTH_TOKEN;
+		c->identitytoken = *token;
+		*token = NULL;
+	} else if ((*user && **user) || (*pass && **pass)) {
+		c->kind = AUTH_BASIC;
+		c->username = *user ? *user : xstrdup("");
+		c->password = *pass ? *pass : xstrdup("");
+		*user = *pass = NULL;
+	}
+}
+
 /* Fills c from the auths entry at tok v, keyed key. */
 static int read_entry(const json_doc *d, int v, const char *key,
 		      struct auth_creds *c, eb_err *e)
@@ -213,17 +234,7 @@ static int read_entry(const json_doc *d, int v, const char *key,
 		pass = dpass;
 		duser = dpass = NULL;
 	}
-	c->serveraddress = xstrdup(key);
-	if (token && *token) {
-		c->kind = AUTH_TOKEN;
-		c->identitytoken = token;
-		token = NULL;
-	} else if ((user && *user) || (pass && *pass)) {
-		c->kind = AUTH_BASIC;
-		c->username = user ? user : xstrdup("");
-		c->password = pass ? pass : xstrdup("");
-		user = pass = NULL;
-	}
+	set_creds(c, key, &token, &user, &pass);
 	rc = 0;
 out:
 	wipe_free(auth);
@@ -343,4 +354,151 @@ char *auth_header(const struct auth_creds *c)
 	h = b64_encode(js, strlen(js), B64_URL);
 	wipe_free(js);
 	return h;
+}
+
+/* ---- where the document comes from ------------------------------- */
+
+const char *auth_docker_config(const char *env)
+{
+	return env && *env ? env : AUTH_DOCKER_CONFIG;
+}
+
+enum auth_source auth_source_pick(bool have_config, bool dconf_exists,
+				  const char *secret, bool *secret_ignored)
+{
+	bool have_secret = secret && *secret;
+
+	*secret_ignored = false;
+	if (have_config)
+		return AUTH_SRC_CONFIG;
+	if (dconf_exists) {
+		*secret_ignored = have_secret;
+		return AUTH_SRC_DOCKER_CONFIG;
+	}
+	return have_secret ? AUTH_SRC_SECRET : AUTH_SRC_NONE;
+}
+
+/* ---- credential helpers ------------------------------------------- */
+
+bool auth_helper_valid(const char *name)
+{
+	if (!*name || strlen(name) > 64)
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("._-", *p)))
+			return false;
+	return true;
+}
+
+/* Member of obj named name, without regard to ASCII case; the last of
+ * several, as Go's decoder; a string or NULL. */
+static char *str_member(const json_doc *d, int obj, const char *name)
+{
+	char *found = NULL;
+
+	for (int m = 0, n = json_size(d, obj); m < n; m++) {
+		int k = json_obj_key(d, obj, m);
+		char *key = json_strdup(d, k);
+
+		if (key && !strcasecmp(key, name) && json_type(d, k + 1) == JSMN_STRING) {
+			wipe_free(found);
+			found = json_strdup(d, k + 1);
+		}
+		free(key);
+	}
+	return found;
+}
+
+int auth_helper_reply(struct auth_creds *c, const char *out, size_t len)
+{
+	json_doc d = { 0 };
+	char *user, *secret, *token = NULL;
+
+	if (json_parse(&d, out ? out : "", len, NULL) < 0 ||
+	    json_type(&d, 0) != JSMN_OBJECT) {
+		json_free(&d);
+		return -1;
+	}
+	user = str_member(&d, 0, "Username");
+	secret = str_member(&d, 0, "Secret");
+	json_free(&d);
+	if (user && !strcmp(user, AUTH_HELPER_TOKEN_USER) && secret && *secret) {
+		token = secret;
+		secret = NULL;
+	}
+	/* serveraddress: an empty auths entry may have set it (Docker
+	 * Desktop writes one); the helper's server is what docker sends. */
+	set_creds(c, c->helper_server, &token, &user, &secret);
+	wipe_free(token);
+	wipe_free(user);
+	wipe_free(secret);
+	return 0;
+}
+
+/* ---- certs.d ------------------------------------------------------ */
+
+char *auth_cert_name(const char *file)
+{
+	if (file[0] == '.')
+		return NULL;
+	if (str_ends(file, ".crt") || str_ends(file, ".cert") || str_ends(file, ".key"))
+		return xstrdup(file);
+	return xasprintf("%s.crt", file);
+}
+
+unsigned auth_cert_mode(const char *name)
+{
+	return str_ends(name, ".key") ? 0600 : 0644;
+}
+
+static bool cert_listed(const struct auth_cert *v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].name, name))
+			return true;
+	return false;
+}
+
+int auth_certs_check(const struct auth_cert *v, size_t n, eb_err *e)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *name = v[i].name;
+		bool cert = str_ends(name, ".cert"), key = str_ends(name, ".key");
+		char *pair;
+
+		if (!cert && !key)
+			continue;
+		pair = xasprintf("%.*s%s", (int)(strlen(name) - (cert ? 5 : 4)), name,
+				 cert ? ".key" : ".cert");
+		if (!cert_listed(v, n, pair)) {
+			eb_errf(e, "%s has no %s beside it, and dockerd refuses an unpaired "
+				"client %s (CA certificates must end in .crt)", name, pair,
+				cert ? "certificate" : "key");
+			free(pair);
+			return -1;
+		}
+		free(pair);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (cert_listed(v, i, v[i].name)) {
+			eb_errf(e, "two files would be installed as %s", v[i].name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+bool auth_certs_read(const char *registry)
+{
+	return strcmp(registry, "docker.io") != 0;
+}
+
+void auth_certs_free(struct auth_cert *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].src);
+		free(v[i].name);
+	}
+	free(v);
 }

@@ -531,3 +531,50 @@ int prepare_apply(struct prepare_plan *p, eb_err *e)
 	}
 	return 0;
 }
+
+void prepare_choose_idmap(struct prepare_plan *p, const struct mountinfo *mi,
+			  struct idmap_kver k, uint32_t offset, prepare_probe_fn probe,
+			  struct prepare_idmap *c)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		struct prepare_step *s = &p->v[i];
+		struct idmap_probe pr = { 0 };
+		bool exists = !s->create_from;
+		struct stat st = s->r.st;
+		eb_err e;
+
+		c[i] = (struct prepare_idmap){ 0 };
+		if (prepare_private_dst(s->dst) || s->warning)
+			continue;
+		if (probe(s->path, mi, k, &pr, &e)) {
+			snprintf(c[i].why, sizeof c[i].why, "%s", e.msg);
+			continue;
+		}
+		if (pr.idmap && exists && (st.st_uid >= offset || st.st_gid >= offset)) {
+			snprintf(pr.why, sizeof pr.why, "owned by %u:%u, shifted before",
+				 (unsigned)st.st_uid, (unsigned)st.st_gid);
+			pr.idmap = false;
+		}
+		if (!pr.idmap) {
+			snprintf(c[i].why, sizeof c[i].why, "no idmapped mount: %s", pr.why);
+			idmap_probe_free(&pr);
+			continue;
+		}
+		idmap_probe_free(&pr);
+		c[i].on = true;
+		c[i].chmod = s->chmod;
+		c[i].uid = s->uid;
+		c[i].gid = s->gid;
+		s->uid -= offset;
+		s->gid -= offset;
+		if (exists) {
+			s->chown = st.st_uid != s->uid || st.st_gid != s->gid;
+			s->chmod = s->chmod && s->chown;
+			if (!s->chown)
+				s->remount = 0;
+			c[i].owner_set = s->chown;
+			c[i].was_uid = (uint32_t)st.st_uid;
+			c[i].was_gid = (uint32_t)st.st_gid;
+		}
+	}
+}

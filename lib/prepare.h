@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "idmap.h"
 #include "mountinfo.h"
 #include "spec.h"
 #include "srcpolicy.h"
@@ -103,6 +104,37 @@ int prepare_plan(struct prepare_plan *p, const struct prepare_opts *o,
  * a filesystem without owners). */
 int prepare_apply(struct prepare_plan *p, eb_err *e);
 void prepare_plan_free(struct prepare_plan *p);
+
+/* --idmap-dir: what was decided for one step of a plan. on: mount it
+ * idmapped; then uid, gid and chmod are the owner and mode the plan gave
+ * it (the fallback when the kernel refuses the mount after all), and
+ * owner_set says whether its owner is changed, from was_uid:was_gid. Not
+ * on: why is "" when the plan's own rules apply (a private destination, a
+ * special file), else why the source is chowned instead, for the log. */
+struct prepare_idmap {
+	bool on, chmod, owner_set;
+	uint32_t uid, gid, was_uid, was_gid;
+	char why[1100];
+};
+
+/* How a source's filesystem is judged: idmap_probe, or a test's verdicts. */
+typedef int (*prepare_probe_fn)(const char *path, const struct mountinfo *mi,
+				struct idmap_kver k, struct idmap_probe *p, eb_err *e);
+
+/* Decides, per step of p (before prepare_apply), between an idmapped mount
+ * and a chown, and fills c[0..p->n). Through an idmapped mount the inner
+ * container sees on-disk IDs unshifted, so a chosen source gets the owner
+ * the plan gives it less offset (the user's home U:G, others 0:0), and
+ * only when it differs: a volume the user already owns is left as it is
+ * (no chown, no chmod, no remount); a fresh, root-owned one is made the
+ * user's, as before but unshifted. A source owned at or past offset was
+ * shifted before (chowned by an envbox without idmapped mounts): an idmap
+ * would shift it twice, so it is chowned as the plan says, and so is one
+ * probe refuses or cannot judge. Private destinations and special files
+ * keep the plan's steps. */
+void prepare_choose_idmap(struct prepare_plan *p, const struct mountinfo *mi,
+			  struct idmap_kver k, uint32_t offset, prepare_probe_fn probe,
+			  struct prepare_idmap *c);
 
 /* The syscalls, shared with envbox-xid. Each fills e with "why" only. */
 

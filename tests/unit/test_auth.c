@@ -1,5 +1,6 @@
 /* Unit tests for lib/auth: key matching, entry decoding, the header value,
- * and that no error message carries a secret. */
+ * where the document comes from, helper replies, the certs.d layout, and
+ * that no error message carries a secret. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -388,6 +389,172 @@ static void test_output(void)
 	auth_creds_free(&d);
 }
 
+static void test_source(void)
+{
+	bool ign = true;
+
+	CHECK_STR(auth_docker_config(NULL), "/root/.docker/config.json");
+	CHECK_STR(auth_docker_config(""), "/root/.docker/config.json");
+	CHECK_STR(auth_docker_config("/x/c.json"), "/x/c.json");
+
+	/* --config first, whatever else there is */
+	CHECK(auth_source_pick(true, true, "{}", &ign) == AUTH_SRC_CONFIG && !ign);
+	CHECK(auth_source_pick(true, false, NULL, &ign) == AUTH_SRC_CONFIG && !ign);
+	/* the docker config file wins over the pull secret, said so */
+	CHECK(auth_source_pick(false, true, "{}", &ign) == AUTH_SRC_DOCKER_CONFIG && ign);
+	CHECK(auth_source_pick(false, true, "", &ign) == AUTH_SRC_DOCKER_CONFIG && !ign);
+	CHECK(auth_source_pick(false, true, NULL, &ign) == AUTH_SRC_DOCKER_CONFIG && !ign);
+	/* then the secret, when not empty */
+	CHECK(auth_source_pick(false, false, "{}", &ign) == AUTH_SRC_SECRET && !ign);
+	CHECK(auth_source_pick(false, false, "", &ign) == AUTH_SRC_NONE);
+	CHECK(auth_source_pick(false, false, NULL, &ign) == AUTH_SRC_NONE);
+}
+
+/* A helper's reply for c (AUTH_HELPER for server), as auth_helper_reply
+ * reads it; rc its return. */
+static struct auth_creds reply(const char *out, int *rc)
+{
+	struct auth_creds c = { .kind = AUTH_HELPER, .helper = xstrdup("pass"),
+				.helper_server = xstrdup("r.io"),
+				.serveraddress = xstrdup("stale") };
+
+	*rc = auth_helper_reply(&c, out, out ? strlen(out) : 0);
+	return c;
+}
+
+static void test_helper_reply(void)
+{
+	struct auth_creds c;
+	int rc;
+
+	CHECK(auth_helper_valid("pass"));
+	CHECK(auth_helper_valid("ecr-login"));
+	CHECK(auth_helper_valid("a.b_c-D9"));
+	CHECK(!auth_helper_valid(""));
+	CHECK(!auth_helper_valid("../bin/sh"));
+	CHECK(!auth_helper_valid("a b"));
+	CHECK(!auth_helper_valid("x;rm"));
+	CHECK(auth_helper_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+	CHECK(!auth_helper_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+
+	c = reply("{\"ServerURL\":\"r.io\",\"Username\":\"u\",\"Secret\":\"" PASS "\"}", &rc);
+	CHECK(rc == 0 && c.kind == AUTH_BASIC);
+	CHECK_STR(c.username, "u");
+	CHECK_STR(c.password, PASS);
+	CHECK_STR(c.serveraddress, "r.io");
+	auth_creds_free(&c);
+
+	/* members matched without regard to case; the last of several */
+	c = reply("{\"username\":\"a\",\"USERNAME\":\"b\",\"secret\":\"p\"}", &rc);
+	CHECK(rc == 0 && c.kind == AUTH_BASIC);
+	CHECK_STR(c.username, "b");
+	CHECK_STR(c.password, "p");
+	auth_creds_free(&c);
+
+	/* "<token>": the secret is an identity token */
+	c = reply("{\"Username\":\"<token>\",\"Secret\":\"" TOKEN "\"}", &rc);
+	CHECK(rc == 0 && c.kind == AUTH_TOKEN);
+	CHECK_STR(c.identitytoken, TOKEN);
+	CHECK(!c.username && !c.password);
+	auth_creds_free(&c);
+	/* ...but not an empty one */
+	c = reply("{\"Username\":\"<token>\",\"Secret\":\"\"}", &rc);
+	CHECK(rc == 0 && c.kind == AUTH_BASIC);
+	CHECK_STR(c.username, "<token>");
+	CHECK_STR(c.password, "");
+	auth_creds_free(&c);
+
+	/* one of the two is enough; neither is none */
+	c = reply("{\"Secret\":\"p\"}", &rc);
+	CHECK(rc == 0 && c.kind == AUTH_BASIC);
+	CHECK_STR(c.username, "");
+	auth_creds_free(&c);
+	c = reply("{\"Username\":\"\",\"Secret\":\"\"}", &rc);
+	CHECK(rc == 0 && c.kind == AUTH_NONE);
+	CHECK_STR(c.serveraddress, "r.io");
+	auth_creds_free(&c);
+	c = reply("{\"Username\":5,\"Secret\":null}", &rc);
+	CHECK(rc == 0 && c.kind == AUTH_NONE);
+	auth_creds_free(&c);
+
+	/* not an object: refused, c as it was */
+	const char *bad[] = { "", "[]", "\"x\"", "{", "credentials not found", NULL };
+	for (int i = 0; bad[i]; i++) {
+		c = reply(bad[i], &rc);
+		CHECK(rc == -1 && c.kind == AUTH_HELPER);
+		CHECK_STR(c.serveraddress, "stale");
+		auth_creds_free(&c);
+	}
+	c = reply(NULL, &rc);
+	CHECK(rc == -1);
+	auth_creds_free(&c);
+}
+
+/* auth_cert_name(file) is want (NULL: skipped). */
+static void cert_name(const char *file, const char *want)
+{
+	char *n = auth_cert_name(file);
+
+	CHECK_STR(n, want);
+	free(n);
+}
+
+static void test_cert_names(void)
+{
+	cert_name("ca.crt", "ca.crt");
+	cert_name("client.cert", "client.cert");
+	cert_name("client.key", "client.key");
+	/* anything else is a CA: dockerd reads those from *.crt only */
+	cert_name("ca.pem", "ca.pem.crt");
+	cert_name("ca", "ca.crt");
+	cert_name("x.CRT", "x.CRT.crt");
+	/* hidden: skipped, with Kubernetes' ..data links */
+	cert_name(".", NULL);
+	cert_name("..", NULL);
+	cert_name("..data", NULL);
+	cert_name(".hidden.crt", NULL);
+
+	CHECK(auth_cert_mode("client.key") == 0600);
+	CHECK(auth_cert_mode("ca.crt") == 0644);
+	CHECK(auth_cert_mode("client.cert") == 0644);
+	CHECK_STR(AUTH_CERT_CA, "ca.crt");
+	CHECK_STR(AUTH_CERTS_DIR, "/etc/docker/certs.d");
+
+	CHECK(!auth_certs_read("docker.io"));
+	CHECK(auth_certs_read("r.io:5000"));
+	CHECK(auth_certs_read("index.docker.io"));
+}
+
+static int certs_check(const char *const *names, eb_err *e)
+{
+	struct auth_cert v[8];
+	size_t n = 0;
+
+	for (; names[n]; n++)
+		v[n] = (struct auth_cert){ .src = (char *)"-", .name = (char *)names[n] };
+	return auth_certs_check(v, n, e);
+}
+
+static void test_certs_check(void)
+{
+	eb_err e = { "" };
+
+	CHECK(certs_check((const char *[]){ "ca.crt", NULL }, &e) == 0);
+	CHECK(certs_check((const char *[]){ NULL }, &e) == 0);
+	CHECK(certs_check((const char *[]){ "a.crt", "c.cert", "c.key", NULL }, &e) == 0);
+	CHECK(certs_check((const char *[]){ "c.key", "b.crt", "c.cert", NULL }, &e) == 0);
+
+	CHECK(certs_check((const char *[]){ "ca.crt", "c.cert", NULL }, &e) == -1);
+	CHECK_STR(e.msg, "c.cert has no c.key beside it, and dockerd refuses an "
+		  "unpaired client certificate (CA certificates must end in .crt)");
+	CHECK(certs_check((const char *[]){ "c.key", "d.cert", "d.key", NULL }, &e) == -1);
+	CHECK_STR(e.msg, "c.key has no c.cert beside it, and dockerd refuses an "
+		  "unpaired client key (CA certificates must end in .crt)");
+	/* "ca" and "ca.crt" both install as ca.crt */
+	CHECK(certs_check((const char *[]){ "ca.crt", "x.crt", "ca.crt", NULL }, &e) == -1);
+	CHECK_STR(e.msg, "two files would be installed as ca.crt");
+}
+
 int main(void)
 {
 	test_keys();
@@ -395,5 +562,9 @@ int main(void)
 	test_errors();
 	test_helpers();
 	test_output();
+	test_source();
+	test_helper_reply();
+	test_cert_names();
+	test_certs_check();
 	return check_done("test_auth");
 }

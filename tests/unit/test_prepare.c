@@ -1,6 +1,7 @@
 /* Unit tests for lib/prepare: the private table, home detection, shifted
- * IDs, remount flags, and plans over a scratch tree with a made-up mount
- * table (a plan changes nothing, so no root is needed). */
+ * IDs, remount flags, the --idmap-dir choice (a made-up probe), and plans
+ * over a scratch tree with a made-up mount table (a plan changes nothing,
+ * so no root is needed). */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -372,6 +373,122 @@ static void test_mkdirs(void)
 	close(rootfd);
 }
 
+/* prepare_choose_idmap's table, on steps made by hand and a probe that
+ * answers from the path, so nothing is mounted or stat'ed. */
+static int fake_probe(const char *path, const struct mountinfo *m, struct idmap_kver k,
+		      struct idmap_probe *p, eb_err *e)
+{
+	(void)m;
+	(void)k;
+	*p = (struct idmap_probe){ 0 };
+	if (strstr(path, "/gone")) {
+		eb_errf(e, "no mount holds %s", path);
+		return -1;
+	}
+	p->idmap = !strstr(path, "/nfs");
+	snprintf(p->why, sizeof p->why, "%s", p->idmap ? "ext4 supports it" :
+		 "nfs does not support idmapped mounts");
+	return 0;
+}
+
+static struct prepare_step idstep(const char *path, const char *dst, uint32_t uid,
+				  uint32_t gid, uid_t was_uid, gid_t was_gid)
+{
+	struct prepare_step s = { .src = path, .dst = dst, .path = path, .chown = true,
+				  .chmod = true, .remount = PREPARE_REMOUNT_MOUNT,
+				  .uid = uid, .gid = gid };
+
+	s.r.st.st_uid = was_uid;
+	s.r.st.st_gid = was_gid;
+	return s;
+}
+
+static void test_choose_idmap(void)
+{
+	enum { FRESH, USERS, SHIFTED, NFS, PRIV, SOCK, MISSING, GONE, HOME_ROOT, N };
+	struct prepare_step v[N] = {
+		[FRESH] = idstep("/data/fresh", "/data", 100000, 100000, 0, 0),
+		[USERS] = idstep("/home/coder", "/home/coder", 101000, 101000, 1000, 1000),
+		[SHIFTED] = idstep("/data/old", "/old", 100000, 100000, 100000, 100000),
+		[NFS] = idstep("/nfs/x", "/x", 100000, 100000, 0, 0),
+		[PRIV] = idstep("/data/docker", "/var/lib/docker", 100000, 100000, 0, 0),
+		[SOCK] = idstep("/run/s.sock", "/s.sock", 100000, 100000, 0, 0),
+		[MISSING] = idstep("/data/new/a", "/new", 100000, 100000, 0, 0),
+		[GONE] = idstep("/gone/y", "/y", 100000, 100000, 0, 0),
+		[HOME_ROOT] = idstep("/home/coder2", "/home/coder", 101000, 101000, 0, 0),
+	};
+	struct prepare_plan p = { .v = v, .n = N };
+	struct prepare_idmap c[N];
+	struct idmap_kver k = { 6, 8 };
+
+	v[SOCK].warning = "a socket";
+	v[SOCK].chown = v[SOCK].chmod = false;
+	v[MISSING].create_from = 6;
+	memset(c, 0x55, sizeof c);
+	prepare_choose_idmap(&p, NULL, k, 100000, fake_probe, c);
+
+	/* fresh, root-owned, not a home: idmapped; the inner root's is 0:0
+	 * on disk, its owner already; the plan's mode kept for the fallback */
+	CHECK(c[FRESH].on && !c[FRESH].owner_set && c[FRESH].chmod);
+	CHECK(c[FRESH].uid == 100000 && c[FRESH].gid == 100000);
+	CHECK(c[FRESH].was_uid == 0 && c[FRESH].was_gid == 0);
+	CHECK(v[FRESH].uid == 0 && v[FRESH].gid == 0);
+	CHECK(!v[FRESH].chown && !v[FRESH].chmod && v[FRESH].remount == 0);
+	CHECK_STR(c[FRESH].why, "");
+
+	/* a volume the user owns: on-disk owners kept */
+	CHECK(c[USERS].on && !c[USERS].owner_set);
+	CHECK(c[USERS].uid == 101000 && c[USERS].gid == 101000);
+	CHECK(v[USERS].uid == 1000 && v[USERS].gid == 1000);
+	CHECK(!v[USERS].chown && !v[USERS].chmod && v[USERS].remount == 0);
+
+	/* root-owned home: idmapped, owner set to U:G unshifted, mode too */
+	CHECK(c[HOME_ROOT].on && c[HOME_ROOT].owner_set);
+	CHECK(v[HOME_ROOT].uid == 1000 && v[HOME_ROOT].gid == 1000);
+	CHECK(v[HOME_ROOT].chown && v[HOME_ROOT].chmod);
+	CHECK(v[HOME_ROOT].remount == PREPARE_REMOUNT_MOUNT);
+	CHECK(c[HOME_ROOT].was_uid == 0 && c[HOME_ROOT].was_gid == 0);
+
+	/* shifted before: chowned as the plan says, untouched */
+	CHECK(!c[SHIFTED].on);
+	CHECK_STR(c[SHIFTED].why, "no idmapped mount: owned by 100000:100000, shifted before");
+	CHECK(v[SHIFTED].uid == 100000 && v[SHIFTED].chown && v[SHIFTED].chmod);
+
+	/* the probe says no */
+	CHECK(!c[NFS].on);
+	CHECK_STR(c[NFS].why, "no idmapped mount: nfs does not support idmapped mounts");
+	CHECK(v[NFS].uid == 100000 && v[NFS].chown);
+
+	/* private destination and special file: the plan's, nothing to log */
+	CHECK(!c[PRIV].on && !c[SOCK].on);
+	CHECK_STR(c[PRIV].why, "");
+	CHECK_STR(c[SOCK].why, "");
+	CHECK(v[PRIV].uid == 100000 && v[PRIV].chown);
+	CHECK(!v[SOCK].chown && v[SOCK].uid == 100000);
+
+	/* missing: created, idmapped; its owner is set whatever st says */
+	CHECK(c[MISSING].on && !c[MISSING].owner_set);
+	CHECK(v[MISSING].uid == 0 && v[MISSING].gid == 0);
+	CHECK(v[MISSING].chown && v[MISSING].chmod);
+
+	/* the probe cannot judge: chowned, its error logged */
+	CHECK(!c[GONE].on);
+	CHECK_STR(c[GONE].why, "no mount holds /gone/y");
+	CHECK(v[GONE].uid == 100000 && v[GONE].chown);
+
+	/* a shifted gid or uid alone is enough, from the offset on */
+	v[0] = idstep("/data/g", "/g", 100000, 100000, 0, 100001);
+	v[1] = idstep("/data/u", "/u", 100000, 100000, 100000, 5);
+	v[2] = idstep("/data/v", "/v", 100000, 100000, 99999, 99999);
+	p.n = 3;
+	prepare_choose_idmap(&p, NULL, k, 100000, fake_probe, c);
+	CHECK(!c[0].on);
+	CHECK_STR(c[0].why, "no idmapped mount: owned by 0:100001, shifted before");
+	CHECK(!c[1].on);
+	CHECK_STR(c[1].why, "no idmapped mount: owned by 100000:5, shifted before");
+	CHECK(c[2].on && c[2].owner_set);
+}
+
 int main(void)
 {
 	char *cmd;
@@ -380,6 +497,7 @@ int main(void)
 	test_home();
 	test_shift();
 	test_flags();
+	test_choose_idmap();
 	setup();
 	test_plan_dirs();
 	test_plan_home_paths();
