@@ -23,7 +23,7 @@ COPY Makefile ./
 COPY applets applets/
 COPY lib lib/
 COPY docs docs/
-COPY scripts/md2man scripts/
+COPY scripts/md2man scripts/cgroup-v2-prelude scripts/
 RUN make -j"$(nproc)" BUILD=/tmp/build \
 	&& make install BUILD=/tmp/build PREFIX=/usr/local DESTDIR=/out
 

@@ -40,7 +40,9 @@ $(BUILD)/man/%.1: docs/%.md scripts/md2man
 	@mkdir -p $(dir $@)
 	scripts/md2man $< >$@
 
+# Made anew: members of deleted or renamed sources must not linger.
 $(BUILD)/lib/libenvbox.a: $(LIB_OBJ)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(BIN): $(APP_OBJ) $(BUILD)/lib/libenvbox.a
@@ -59,12 +61,16 @@ install: $(BIN) $(MAN1)
 	install -m 0644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/envbox-bin
 	install -m 0755 applets/envbox.sh $(DESTDIR)$(PREFIX)/bin/envbox
+	install -d $(DESTDIR)$(PREFIX)/libexec/envbox
+	install -m 0755 scripts/cgroup-v2-prelude $(DESTDIR)$(PREFIX)/libexec/envbox/cgroup-v2-prelude
 	for a in $(APPLETS); do ln -sf envbox-bin $(DESTDIR)$(PREFIX)/bin/$$a; done
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/envbox $(DESTDIR)$(PREFIX)/bin/envbox-bin
 	for a in $(APPLETS); do rm -f $(DESTDIR)$(PREFIX)/bin/$$a; done
 	for p in envbox $(APPLETS); do rm -f $(DESTDIR)$(PREFIX)/share/man/man1/$$p.1; done
+	rm -f $(DESTDIR)$(PREFIX)/libexec/envbox/cgroup-v2-prelude
+	-rmdir $(DESTDIR)$(PREFIX)/libexec/envbox
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
@@ -151,7 +157,7 @@ bench: deps $(BIN)
 	ENVBOX_PREFIX=$(abspath $(BUILD))/root bench/run.sh $(BENCH_RUNS)
 
 lint:
-	shellcheck -s sh applets/envbox.sh .ci/run
+	shellcheck -s sh applets/envbox.sh .ci/run scripts/cgroup-v2-prelude
 	$(MAKE) BUILD=build-clang CC=clang all
 
 clean:

@@ -2,6 +2,7 @@
  * besides the Engine API — validated settings, dockerd's command line, and
  * build-log entries. */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,13 +86,26 @@ static void choose_no_space_driver(struct dockerd_opts *o)
 	log_msg(LOG_INFO, "Storage driver on the spare data root: %s", why);
 }
 
-/* dockerd-args [--no-space] [--sys-root DIR] [--cgroup-root DIR] [--link IF] */
+/* The cgroup v2 prelude installed beside this binary (dockerd.h). */
+static char *installed_prelude(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+
+	if (n <= 0)
+		return dockerd_prelude_path(NULL);
+	exe[n] = 0;
+	return dockerd_prelude_path(exe);
+}
+
+/* dockerd-args [--no-space] [--sys-root DIR] [--cgroup-root DIR] [--link IF]
+ *              [--prelude PATH] */
 int dcmd_dockerd_args(int argc, char **argv)
 {
 	const char *sys_root = "/sys", *cgroup_root = "/sys/fs/cgroup", *link = "eth0", *v;
 	struct dockerd_opts o = { 0 };
 	struct envbox_config c;
-	char **args;
+	char **args, *prelude = NULL;
 	eb_err e;
 
 	for (int i = 1; i < argc; i++) {
@@ -103,6 +117,8 @@ int dcmd_dockerd_args(int argc, char **argv)
 			cgroup_root = v;
 		else if ((v = opt_value(argc, argv, &i, "--link")))
 			link = v;
+		else if ((v = opt_value(argc, argv, &i, "--prelude")))
+			o.prelude = v;
 		else
 			usage_error("dockerd-args: unexpected argument \"%s\"", argv[i]);
 	}
@@ -119,6 +135,8 @@ int dcmd_dockerd_args(int argc, char **argv)
 	if (o.no_space)
 		choose_no_space_driver(&o);
 	o.cgroup_v2 = cgroup_is_v2(cgroup_root);
+	if (o.cgroup_v2 && !o.prelude)
+		o.prelude = prelude = installed_prelude();
 	o.mtu = net_mtu(sys_root, link, &e);
 	if (o.mtu < 0)
 		die("dockerd-args: %s", e.msg);
@@ -128,6 +146,7 @@ int dcmd_dockerd_args(int argc, char **argv)
 	for (char **a = args; *a; a++)
 		printf("%s%c", *a, '\n');
 	dockerd_argv_free(args);
+	free(prelude);
 	return 0;
 }
 

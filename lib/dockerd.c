@@ -7,29 +7,25 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Runs as `sh -c PRELUDE dockerd ARGS...` inside a fresh cgroup namespace.
- * Remounting cgroup2 makes the namespace's view the mount's root; processes
- * must leave the root group before controllers can be delegated to children
- * (cgroup v2's no-internal-processes rule), and new ones may appear while we
- * move them (docker exec into the outer container), hence the bounded loop. */
-/* One line: dockerd-args prints one argument a line. */
-static const char cgroup_v2_prelude[] =
-	"set -e; "
-	"umount /sys/fs/cgroup; "
-	"mount -t cgroup2 cgroup /sys/fs/cgroup; "
-	"mkdir -p /sys/fs/cgroup/init; "
-	"tries=0; "
-	"until { "
-	"xargs -rn1 </sys/fs/cgroup/cgroup.procs >/sys/fs/cgroup/init/cgroup.procs || :; "
-	"sed -e 's/ / +/g' -e 's/^/+/' </sys/fs/cgroup/cgroup.controllers >/sys/fs/cgroup/cgroup.subtree_control; "
-	"} 2>/dev/null; do "
-	"tries=$((tries + 1)); "
-	"if [ \"$tries\" -ge 100 ]; then "
-	"echo \"envbox: unable to delegate cgroup controllers after $tries tries\" >&2; "
-	"exit 1; "
-	"fi; "
-	"done; "
-	"exec \"$0\" \"$@\"";
+/* Where `make install` puts scripts/cgroup-v2-prelude, relative to the
+ * prefix the binary is in (PREFIX/bin/envbox-bin). */
+#define PRELUDE_UNDER_PREFIX "libexec/envbox/cgroup-v2-prelude"
+
+char *dockerd_prelude_path(const char *exe)
+{
+	const char *slash = exe ? strrchr(exe, '/') : NULL;
+	size_t n;
+
+	if (!slash || exe[0] != '/')
+		return xstrdup(DOCKERD_PRELUDE);
+	/* The directory above the binary's: /usr/local for /usr/local/bin/x. */
+	n = (size_t)(slash - exe);
+	while (n > 0 && exe[n - 1] != '/')
+		n--;
+	if (n == 0) /* a binary in "/": the prefix is "/" */
+		return xasprintf("/%s", PRELUDE_UNDER_PREFIX);
+	return xasprintf("%.*s%s", (int)n, exe, PRELUDE_UNDER_PREFIX);
+}
 
 /* Where dockerd keeps its data when the user's volume is full: the pod's
  * ephemeral disk, where overlay2 cannot stack on the container's own
@@ -69,9 +65,7 @@ char **dockerd_argv(const struct dockerd_opts *o)
 	if (o->cgroup_v2) {
 		v[n++] = xstrdup("unshare");
 		v[n++] = xstrdup("--cgroup");
-		v[n++] = xstrdup("/bin/sh");
-		v[n++] = xstrdup("-c");
-		v[n++] = xstrdup(cgroup_v2_prelude);
+		v[n++] = xstrdup(o->prelude ? o->prelude : DOCKERD_PRELUDE);
 	}
 	v[n++] = xstrdup("dockerd");
 	v[n++] = xstrdup("--userns-remap=coder");

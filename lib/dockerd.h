@@ -14,13 +14,25 @@ struct dockerd_opts {
 	const char *no_space_driver;    /* its storage driver; NULL: vfs */
 	const char *data_root;          /* NULL: dockerd's own (/var/lib/docker) */
 	const char *no_space_data_root; /* NULL: /var/lib/docker.bak */
+	const char *prelude;  /* cgroup_v2: the prelude's path; NULL: DOCKERD_PRELUDE */
 };
 
+/* The cgroup v2 prelude (scripts/cgroup-v2-prelude) where the image installs
+ * it: PREFIX/libexec/envbox/cgroup-v2-prelude for PREFIX=/usr/local. */
+#define DOCKERD_PRELUDE "/usr/local/libexec/envbox/cgroup-v2-prelude"
+
+/* The prelude installed beside the binary at exe (an absolute path,
+ * /proc/self/exe's target): PREFIX/libexec/envbox/cgroup-v2-prelude for
+ * PREFIX/bin/envbox-bin. DOCKERD_PRELUDE when exe is NULL or relative.
+ * Owned. */
+char *dockerd_prelude_path(const char *exe);
+
 /* The argv (NULL-terminated, malloc'd strings in a malloc'd array; free with
- * dockerd_argv_free). On cgroup v2 dockerd runs under `unshare --cgroup` and
- * a short sh prelude that makes the new namespace's root its cgroup root and
- * delegates the controllers, so inner containers' cgroups nest under
- * envbox's own (as moby's dind does). */
+ * dockerd_argv_free). On cgroup v2 dockerd runs as `unshare --cgroup PRELUDE
+ * dockerd ...`: the prelude, a short sh script (scripts/cgroup-v2-prelude),
+ * makes the new namespace's root its cgroup root and delegates the
+ * controllers, so inner containers' cgroups nest under envbox's own (as
+ * moby's dind does), then execs dockerd. */
 char **dockerd_argv(const struct dockerd_opts *o);
 void dockerd_argv_free(char **argv);
 

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include "spec.h"
+#include "tree.h"
 
 /* ---- the tables ----------------------------------------------------------- */
 
@@ -126,12 +126,6 @@ static const struct {
 static const char *const proc_words[] = { "nvidia", "cuda", "vulkan" };
 
 #define N(a) (sizeof(a) / sizeof *(a))
-
-/* The kernel's limit on links followed in one lookup (MAXSYMLINKS). */
-#define MAX_HOPS 40
-/* Library trees are shallow; this bounds open descriptors and recursion
- * should bind mounts nest a tree into itself. */
-#define MAX_DEPTH 32
 
 const char *gpu_from_name(enum gpu_from f)
 {
@@ -284,38 +278,13 @@ char *gpu_driver_version(const char *name)
 
 /* ---- paths ---------------------------------------------------------------- */
 
-/* The rest of path after dir when path is dir or below it ("" or "/x"),
- * else NULL. dir is clean; "/" holds everything. */
-static const char *under(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	if (n == 1 && dir[0] == '/')
-		return path[0] == '/' ? path + (path[1] ? 0 : 1) : NULL;
-	if (strncmp(path, dir, n) || (path[n] && path[n] != '/'))
-		return NULL;
-	return path + n;
-}
-
-/* dir + "/" + name, without "//" when dir is "/". */
-static char *join(const char *dir, const char *name)
-{
-	size_t n = strlen(dir);
-
-	if (!*name)
-		return xstrdup(dir);
-	if (n && dir[n - 1] == '/')
-		n--;
-	return xasprintf("%.*s/%s", (int)n, dir, name);
-}
-
 char *gpu_remap(const char *path, const char *from, const char *to)
 {
-	const char *rest = under(path, from);
+	const char *rest = path_under(path, from);
 
 	if (!rest)
 		return NULL;
-	return *rest ? join(to, rest + 1) : xstrdup(to);
+	return *rest ? path_join(to, rest + 1) : xstrdup(to);
 }
 
 char *gpu_path_clean(const char *path, const char *cwd)
@@ -337,30 +306,8 @@ struct scan {
 	size_t ndev_seen, cap_dev_seen;
 };
 
-static void warnf(const struct gpu_opts *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void warnf(const struct gpu_opts *o, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg;
-
-	if (!o->warn)
-		return;
-	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
-	va_end(ap);
-	o->warn(o->warn_ctx, msg);
-	free(msg);
-}
-
-#define GROW(v, n, cap)                                                     \
-	do {                                                                \
-		if ((n) == (cap)) {                                         \
-			(cap) = (cap) ? 2 * (cap) : 16;                     \
-			(v) = xrealloc((v), (cap) * sizeof *(v));           \
-		}                                                           \
-	} while (0)
+/* Warnings go to the caller's gpu_opts.warn (tree.h). */
+#define warnf(o, ...) warn_to((o)->warn, (o)->warn_ctx, __VA_ARGS__)
 
 /* Both paths must fit a spec line; a bind that cannot is named and skipped. */
 static bool spec_ok(struct scan *s, const char *what, const char *src, const char *dst)
@@ -413,332 +360,10 @@ static void add_version(struct scan *s, const char *name)
 	r->version[r->nversion++] = v;
 }
 
-/* ---- a directory tree, indexed ------------------------------------------------ */
+/* ---- chains in the tree's index (tree.h) --------------------------------- */
 
-enum { T_DIR = 'd', T_LINK = 'l', T_FILE = 'f', T_OTHER = 'o' };
+/* The state of the chain starting at an entry (tree_ent.state). */
 enum { ST_NEW, ST_VISITING, ST_TAKEN, ST_BAD };
-
-/* A place in the tree: entry ent of directory dir, or the directory itself
- * when ent is -1. */
-struct pos {
-	int dir, ent;
-};
-
-struct ent {
-	char *name;
-	char type;
-	unsigned char state; /* of the chain starting here */
-	bool mark;           /* (same-dir links) a mounted driver file */
-	bool via_host;       /* ST_TAKEN: the chain from here on passes an
-	                      * absolute target written as the host's path */
-	struct pos end;      /* ST_TAKEN: the file the chain ends at */
-	int child;           /* T_DIR: its index in tree.d, -1 when unread */
-	char *link;          /* T_LINK: the target, once read */
-};
-
-struct tdir {
-	char *rel; /* relative to the root: "" for the root, "a/b" */
-	int parent;
-	struct ent *e;
-	size_t n;
-};
-
-struct tree {
-	const char *root;  /* clean, absolute */
-	const char *alias; /* the root's path on the host, or NULL */
-	int max_depth;     /* 0: the root only */
-	const struct gpu_opts *o;
-	struct tdir *d;
-	size_t nd, cap;
-};
-
-static int ent_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct ent *)a)->name, ((const struct ent *)b)->name);
-}
-
-/* The path here of an entry ("" for the directory itself). */
-static char *tree_path(const struct tree *t, int dir, const char *name)
-{
-	const char *rel = t->d[dir].rel;
-	char *sub, *p;
-
-	if (!*rel)
-		return join(t->root, name);
-	sub = join(rel, name);
-	p = join(t->root, sub);
-	free(sub);
-	return p;
-}
-
-static int tree_add_dir(struct tree *t, int parent, const char *name)
-{
-	GROW(t->d, t->nd, t->cap);
-	t->d[t->nd] = (struct tdir){
-		.rel = parent < 0 ? xstrdup("") :
-			*t->d[parent].rel ? join(t->d[parent].rel, name) : xstrdup(name),
-		.parent = parent,
-	};
-	return (int)t->nd++;
-}
-
-/* Reads the directory open at fd (which it takes) as t->d[idx], then its
- * subdirectories. Directory symlinks are not followed here: a lookup
- * follows them in the index. */
-static void tree_walk(struct tree *t, int fd, int idx, int depth)
-{
-	DIR *dp = fdopendir(fd);
-	struct dirent *de;
-	struct ent *v = NULL;
-	size_t n = 0, cap = 0;
-
-	if (!dp) {
-		char *p = tree_path(t, idx, "");
-
-		warnf(t->o, "unable to read %s: %s; skipped", p, strerror(errno));
-		free(p);
-		close(fd);
-		return;
-	}
-	for (errno = 0; (de = readdir(dp)); errno = 0) {
-		struct stat st;
-		char type;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		switch (de->d_type) {
-		case DT_DIR:
-			type = T_DIR;
-			break;
-		case DT_LNK:
-			type = T_LINK;
-			break;
-		case DT_REG:
-			type = T_FILE;
-			break;
-		case DT_UNKNOWN:
-			/* Some filesystems do not say; ask. */
-			if (fstatat(dirfd(dp), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-				type = T_OTHER;
-				break;
-			}
-			type = S_ISDIR(st.st_mode) ? T_DIR : S_ISLNK(st.st_mode) ? T_LINK :
-			       S_ISREG(st.st_mode) ? T_FILE : T_OTHER;
-			break;
-		default:
-			type = T_OTHER;
-		}
-		GROW(v, n, cap);
-		v[n++] = (struct ent){ .name = xstrdup(de->d_name), .type = type, .child = -1 };
-	}
-	if (errno) {
-		char *p = tree_path(t, idx, "");
-
-		warnf(t->o, "unable to read all of %s: %s", p, strerror(errno));
-		free(p);
-	}
-	if (n)
-		qsort(v, n, sizeof *v, ent_cmp);
-	t->d[idx].e = v;
-	t->d[idx].n = n;
-	for (size_t i = 0; i < n; i++) {
-		int cfd, c;
-		char *p;
-
-		if (v[i].type != T_DIR || depth >= t->max_depth)
-			continue;
-		cfd = openat(dirfd(dp), v[i].name,
-			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (cfd < 0) {
-			p = tree_path(t, idx, v[i].name);
-			warnf(t->o, "unable to read %s: %s; skipped", p, strerror(errno));
-			free(p);
-			continue;
-		}
-		if (depth + 1 >= MAX_DEPTH) {
-			p = tree_path(t, idx, v[i].name);
-			warnf(t->o, "%s: more than %d directories deep; skipped", p, MAX_DEPTH);
-			free(p);
-			close(cfd);
-			continue;
-		}
-		c = tree_add_dir(t, idx, v[i].name);
-		/* v stays valid: t->d moves, the entry arrays do not. */
-		v[i].child = c;
-		tree_walk(t, cfd, c, depth + 1);
-	}
-	closedir(dp);
-}
-
-static int tree_open(struct tree *t, const char *root, int max_depth,
-		     const struct gpu_opts *o)
-{
-	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	memset(t, 0, sizeof *t);
-	t->root = root;
-	t->max_depth = max_depth;
-	t->o = o;
-	if (fd < 0)
-		return -1;
-	tree_walk(t, fd, tree_add_dir(t, -1, ""), 0);
-	return 0;
-}
-
-static void tree_free(struct tree *t)
-{
-	for (size_t i = 0; i < t->nd; i++) {
-		for (size_t j = 0; j < t->d[i].n; j++) {
-			free(t->d[i].e[j].name);
-			free(t->d[i].e[j].link);
-		}
-		free(t->d[i].e);
-		free(t->d[i].rel);
-	}
-	free(t->d);
-	memset(t, 0, sizeof *t);
-}
-
-static int tree_find(const struct tree *t, int dir, const char *name, size_t n)
-{
-	const struct tdir *d = &t->d[dir];
-	size_t lo = 0, hi = d->n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strncmp(d->e[mid].name, name, n);
-
-		if (c == 0 && d->e[mid].name[n])
-			c = 1;
-		if (c == 0)
-			return (int)mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
-
-/* The target of a link entry, read once. */
-static const char *tree_link(struct tree *t, int dir, int k)
-{
-	struct ent *en = &t->d[dir].e[k];
-	char target[PATH_MAX];
-	ssize_t n;
-	char *p;
-
-	if (en->link)
-		return en->link;
-	p = tree_path(t, dir, en->name);
-	n = readlink(p, target, sizeof target - 1);
-	free(p);
-	if (n <= 0)
-		return NULL;
-	target[n] = 0;
-	en->link = xstrdup(target);
-	return en->link;
-}
-
-enum res { RES_OK, RES_ESCAPES, RES_DANGLING, RES_LOOP };
-
-/* Looks path up from directory dir as the kernel would, in the index:
- * ".." and links to directories followed, an absolute path taken inside
- * the tree when it starts with the root or its host alias (re-rooted: the
- * alias is the host's path of the root), else RES_ESCAPES; ".." above the
- * root is RES_ESCAPES too. The last component is followed only when
- * follow_last. *via_host (may be NULL) is set when an absolute path was
- * taken through the alias, which the kernel, resolving it here, would take
- * as a path of this machine, not of the host. */
-static enum res tree_lookup(struct tree *t, int dir, const char *path,
-			    bool follow_last, int *hops, struct pos *out,
-			    bool *via_host)
-{
-	const char *rest;
-
-	if (path[0] == '/') {
-		rest = under(path, t->root);
-		if (!rest && t->alias && (rest = under(path, t->alias)) && via_host)
-			*via_host = true;
-		if (!rest)
-			return RES_ESCAPES;
-		path = rest;
-		dir = 0;
-	}
-	*out = (struct pos){ dir, -1 };
-	while (*path) {
-		size_t n;
-		bool last;
-		int k;
-		struct ent *en;
-
-		path += strspn(path, "/");
-		n = strcspn(path, "/");
-		if (n == 0)
-			break;
-		last = path[n + strspn(path + n, "/")] == 0;
-		if (n == 1 && path[0] == '.') {
-			path += n;
-			*out = (struct pos){ dir, -1 };
-			continue;
-		}
-		if (n == 2 && path[0] == '.' && path[1] == '.') {
-			if (dir == 0)
-				return RES_ESCAPES;
-			dir = t->d[dir].parent;
-			path += n;
-			*out = (struct pos){ dir, -1 };
-			continue;
-		}
-		k = tree_find(t, dir, path, n);
-		if (k < 0)
-			return RES_DANGLING;
-		en = &t->d[dir].e[k];
-		path += n;
-		if (en->type == T_LINK && (!last || follow_last)) {
-			struct pos p;
-			const char *target;
-			enum res r;
-
-			if (++*hops > MAX_HOPS)
-				return RES_LOOP;
-			target = tree_link(t, dir, k);
-			if (!target)
-				return RES_DANGLING;
-			r = tree_lookup(t, dir, target, true, hops, &p, via_host);
-			if (r != RES_OK)
-				return r;
-			if (last) {
-				*out = p;
-				return RES_OK;
-			}
-			if (p.ent >= 0) {
-				en = &t->d[p.dir].e[p.ent];
-				if (en->type != T_DIR || en->child < 0)
-					return RES_DANGLING;
-				dir = en->child;
-			} else {
-				dir = p.dir;
-			}
-			*out = (struct pos){ dir, -1 };
-			continue;
-		}
-		if (last) {
-			*out = (struct pos){ dir, k };
-			return RES_OK;
-		}
-		if (en->type != T_DIR || en->child < 0)
-			return RES_DANGLING;
-		dir = en->child;
-		*out = (struct pos){ dir, -1 };
-	}
-	return RES_OK;
-}
-
-static struct ent *at(struct tree *t, struct pos p)
-{
-	return &t->d[p.dir].e[p.ent];
-}
 
 /* ---- the library directory -------------------------------------------------- */
 
@@ -754,19 +379,19 @@ static struct ent *at(struct tree *t, struct pos p)
  * (/usr/lib/x86_64-linux-gnu/libEGL_mesa.so.0 in the host's /usr/lib,
  * mounted at DIR) is bound from the file the chain ends at in DIR, never
  * from a file of this machine's own /usr/lib. */
-static void lib_chain(struct scan *s, struct tree *t, struct pos start)
+static void lib_chain(struct scan *s, struct tree *t, struct tree_pos start)
 {
-	struct pos *chain = NULL, p = start, end = { 0, -1 };
+	struct tree_pos *chain = NULL, p = start, end = { 0, -1 };
 	bool *hop_host = NULL, tail_host = false;
 	size_t n = 0, cap = 0, hcap = 0;
 	int hops = 0, state;
 	char *why = NULL, *path;
 
 	for (;;) {
-		struct ent *en = at(t, p);
+		struct tree_ent *en = tree_at(t, p);
 		const char *target;
-		struct pos next;
-		enum res r;
+		struct tree_pos next;
+		enum tree_res r;
 
 		if (en->state == ST_TAKEN || en->state == ST_BAD) {
 			state = en->state;
@@ -774,7 +399,7 @@ static void lib_chain(struct scan *s, struct tree *t, struct pos start)
 			tail_host = en->via_host;
 			break;
 		}
-		if (en->state == ST_VISITING || ++hops > MAX_HOPS) {
+		if (en->state == ST_VISITING || ++hops > TREE_MAX_HOPS) {
 			path = tree_path(t, p.dir, en->name);
 			why = xasprintf("%s: symlink loop", path);
 			free(path);
@@ -786,12 +411,12 @@ static void lib_chain(struct scan *s, struct tree *t, struct pos start)
 		GROW(chain, n, cap);
 		chain[n++] = p;
 		en->state = ST_VISITING;
-		if (en->type == T_FILE) {
+		if (en->type == TREE_FILE) {
 			state = ST_TAKEN;
 			end = p;
 			break;
 		}
-		if (en->type != T_LINK) {
+		if (en->type != TREE_LINK) {
 			path = tree_path(t, p.dir, en->name);
 			why = xasprintf("%s is not a regular file", path);
 			free(path);
@@ -800,17 +425,17 @@ static void lib_chain(struct scan *s, struct tree *t, struct pos start)
 		}
 		target = tree_link(t, p.dir, p.ent);
 		r = target ? tree_lookup(t, p.dir, target, false, &hops, &next,
-					 &hop_host[n - 1]) : RES_DANGLING;
-		if (r != RES_OK || next.ent < 0) {
+					 &hop_host[n - 1]) : TREE_DANGLING;
+		if (r != TREE_OK || next.ent < 0) {
 			path = tree_path(t, p.dir, en->name);
 			if (!target)
 				why = xasprintf("%s: unable to read the link: %s", path,
 						strerror(errno));
-			else if (r == RES_ESCAPES)
+			else if (r == TREE_ESCAPES)
 				why = xasprintf("%s -> %s leads out of %s", path, target, t->root);
-			else if (r == RES_LOOP)
+			else if (r == TREE_LOOP)
 				why = xasprintf("%s -> %s: symlink loop", path, target);
-			else if (r == RES_DANGLING)
+			else if (r == TREE_DANGLING)
 				why = xasprintf("%s -> %s: dangling link", path, target);
 			else
 				why = xasprintf("%s -> %s leads to a directory", path, target);
@@ -829,13 +454,13 @@ static void lib_chain(struct scan *s, struct tree *t, struct pos start)
 		for (size_t i = n; i-- > 0;) {
 			tail_host = tail_host || hop_host[i];
 			hop_host[i] = tail_host;
-			at(t, chain[i])->end = end;
-			at(t, chain[i])->via_host = tail_host;
+			tree_at(t, chain[i])->end = end;
+			tree_at(t, chain[i])->via_host = tail_host;
 		}
 		for (size_t i = 0; i < n && state == ST_TAKEN; i++) {
-			char *self = tree_path(t, chain[i].dir, at(t, chain[i])->name);
+			char *self = tree_path(t, chain[i].dir, tree_at(t, chain[i])->name);
 
-			src[i] = hop_host[i] ? tree_path(t, end.dir, at(t, end)->name) : self;
+			src[i] = hop_host[i] ? tree_path(t, end.dir, tree_at(t, end)->name) : self;
 			dst[i] = inner_path(s, self);
 			if (src[i] != self)
 				free(self);
@@ -847,7 +472,7 @@ static void lib_chain(struct scan *s, struct tree *t, struct pos start)
 		}
 		for (size_t i = 0; i < n; i++) {
 			if (state == ST_TAKEN) {
-				add_version(s, at(t, chain[i])->name);
+				add_version(s, tree_at(t, chain[i])->name);
 				add_bind(s, src[i], dst[i], GPU_FROM_LIBRARY);
 			} else {
 				free(src[i]);
@@ -858,10 +483,10 @@ static void lib_chain(struct scan *s, struct tree *t, struct pos start)
 		free(dst);
 	}
 	for (size_t i = 0; i < n; i++)
-		at(t, chain[i])->state = (unsigned char)state;
+		tree_at(t, chain[i])->state = (unsigned char)state;
 	if (why) {
 		/* Named from where the chain starts when the fault is further on. */
-		path = tree_path(t, start.dir, at(t, start)->name);
+		path = tree_path(t, start.dir, tree_at(t, start)->name);
 		if (str_starts(why, path) && (why[strlen(path)] == ':' || why[strlen(path)] == ' '))
 			warnf(s->o, "%s; skipped", why);
 		else
@@ -894,7 +519,7 @@ static int scan_lib_dir(struct scan *s, eb_err *e)
 {
 	struct tree t;
 
-	if (tree_open(&t, s->o->usr_lib_dir, MAX_DEPTH, s->o) < 0) {
+	if (tree_open(&t, s->o->usr_lib_dir, TREE_MAX_DEPTH, s->o->warn, s->o->warn_ctx) < 0) {
 		eb_errf(e, "unable to read the library directory %s: %s",
 			s->o->usr_lib_dir, strerror(errno));
 		return -1;
@@ -904,8 +529,8 @@ static int scan_lib_dir(struct scan *s, eb_err *e)
 	 * judged, and warned about, in a stable order. */
 	for (size_t d = 0; d < t.nd; d++)
 		for (size_t k = 0; k < t.d[d].n; k++)
-			if (t.d[d].e[k].type != T_DIR && gpu_library(t.d[d].e[k].name))
-				lib_chain(s, &t, (struct pos){ (int)d, (int)k });
+			if (t.d[d].e[k].type != TREE_DIR && gpu_library(t.d[d].e[k].name))
+				lib_chain(s, &t, (struct tree_pos){ (int)d, (int)k });
 	tree_free(&t);
 	return 0;
 }
@@ -930,7 +555,7 @@ static void same_dir_links(struct scan *s, const char *dir, const char **names, 
 {
 	struct tree t;
 
-	if (tree_open(&t, dir, 0, s->o) < 0) {
+	if (tree_open(&t, dir, 0, s->o->warn, s->o->warn_ctx) < 0) {
 		warnf(s->o, "unable to read %s for links to its GPU mounts: %s",
 		      dir, strerror(errno));
 		return;
@@ -942,26 +567,26 @@ static void same_dir_links(struct scan *s, const char *dir, const char **names, 
 			t.d[0].e[k].mark = true;
 	}
 	for (size_t k = 0; k < t.d[0].n; k++) {
-		struct pos p = { 0, (int)k };
+		struct tree_pos p = { 0, (int)k };
 		int hops = 0;
 		bool leads = false;
 
-		if (t.d[0].e[k].type != T_LINK || t.d[0].e[k].mark)
+		if (t.d[0].e[k].type != TREE_LINK || t.d[0].e[k].mark)
 			continue;
 		/* One link at a time: the chain may pass through the mount. */
-		while (!leads && at(&t, p)->type == T_LINK && hops <= MAX_HOPS) {
+		while (!leads && tree_at(&t, p)->type == TREE_LINK && hops <= TREE_MAX_HOPS) {
 			const char *target = tree_link(&t, p.dir, p.ent);
-			struct pos next;
+			struct tree_pos next;
 
-			if (!target || tree_lookup(&t, p.dir, target, false, &hops, &next, NULL) != RES_OK ||
+			if (!target || tree_lookup(&t, p.dir, target, false, &hops, &next, NULL) != TREE_OK ||
 			    next.ent < 0 || next.dir != 0)
 				break;
 			p = next;
-			leads = at(&t, p)->mark;
+			leads = tree_at(&t, p)->mark;
 			hops++;
 		}
 		if (leads) {
-			char *src = join(dir, t.d[0].e[k].name);
+			char *src = path_join(dir, t.d[0].e[k].name);
 
 			add_version(s, t.d[0].e[k].name);
 			add_bind(s, src, inner_path(s, src), GPU_FROM_LINK);
@@ -981,12 +606,12 @@ static void scan_mounts(struct scan *s)
 	for (size_t i = 0; mi && i < mi->n; i++) {
 		const char *target = mi->v[i].target, *rest;
 
-		if ((rest = under(target, "/dev")) && *rest) {
+		if ((rest = path_under(target, "/dev")) && *rest) {
 			if (gpu_device_name(rest + 1))
 				add_device(s, rest + 1, true);
 			continue;
 		}
-		if (under(target, "/proc") || !gpu_driver_file(target))
+		if (path_under(target, "/proc") || !gpu_driver_file(target))
 			continue;
 		GROW(files, n, cap);
 		files[n++] = target;
@@ -1025,8 +650,8 @@ static void scan_mounts(struct scan *s)
 static void add_device(struct scan *s, const char *rel, bool listed)
 {
 	struct gpu_result *r = s->r;
-	char *host = join(s->o->dev_root ? s->o->dev_root : "/dev", rel);
-	char *inner = join("/dev", rel);
+	char *host = path_join(s->o->dev_root ? s->o->dev_root : "/dev", rel);
+	char *inner = path_join("/dev", rel);
 	struct stat st;
 	eb_err e;
 
@@ -1060,7 +685,7 @@ static void add_device(struct scan *s, const char *rel, bool listed)
 /* The device nodes in one directory of the dev root ("" for its top). */
 static void scan_dev_dir(struct scan *s, const char *root, const char *sub)
 {
-	char *path = join(root, sub);
+	char *path = path_join(root, sub);
 	DIR *dp = opendir(path);
 	struct dirent *de;
 
@@ -1071,7 +696,7 @@ static void scan_dev_dir(struct scan *s, const char *root, const char *sub)
 		return;
 	}
 	while ((de = readdir(dp))) {
-		char *rel = *sub ? join(sub, de->d_name) : xstrdup(de->d_name);
+		char *rel = *sub ? path_join(sub, de->d_name) : xstrdup(de->d_name);
 
 		if (gpu_device_name(rel))
 			add_device(s, rel, false);
@@ -1148,7 +773,7 @@ static void scan_firmware_dir(struct scan *s, const char *root, const char *vers
 	}
 	closedir(dp);
 	for (size_t i = 0; i < n; i++) {
-		char *src = join(dir, names[i]);
+		char *src = path_join(dir, names[i]);
 		struct stat st;
 
 		if (stat(src, &st) == 0 && S_ISREG(st.st_mode))
@@ -1164,7 +789,7 @@ static void scan_firmware_dir(struct scan *s, const char *root, const char *vers
 
 static void scan_firmware(struct scan *s)
 {
-	char *in_lib = join(s->o->usr_lib_dir, "firmware");
+	char *in_lib = path_join(s->o->usr_lib_dir, "firmware");
 
 	for (size_t i = 0; i < s->r->nversion; i++) {
 		const char *v = s->r->version[i];
@@ -1185,11 +810,11 @@ static void scan_tools(struct scan *s)
 
 	for (size_t i = 0; i < N(tools); i++) {
 		for (size_t j = 0; dirs[j]; j++) {
-			char *src = join(dirs[j], tools[i]);
+			char *src = path_join(dirs[j], tools[i]);
 			struct stat st;
 
 			if (stat(src, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111)) {
-				add_bind(s, src, join("/usr/bin", tools[i]), GPU_FROM_TOOL);
+				add_bind(s, src, path_join("/usr/bin", tools[i]), GPU_FROM_TOOL);
 				break;
 			}
 			free(src);
@@ -1402,7 +1027,7 @@ void gpu_proc_mounts(const struct mountinfo *mi, const char ***out, size_t *n)
 	size_t m = 0;
 
 	for (size_t i = 0; i < mi->n; i++) {
-		const char *rest = under(mi->v[i].target, "/proc");
+		const char *rest = path_under(mi->v[i].target, "/proc");
 
 		if (rest && *rest && names_gpu(rest))
 			k[m++] = (struct proc_key){ mi->v[i].target, depth_of(mi->v[i].target), i };

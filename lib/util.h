@@ -23,6 +23,16 @@ char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
+/* Makes room for one more element at v[n] in an array of cap elements,
+ * doubling it (16 at first). */
+#define GROW(v, n, cap)                                                     \
+	do {                                                                \
+		if ((n) == (cap)) {                                         \
+			(cap) = (cap) ? 2 * (cap) : 16;                     \
+			(v) = xrealloc((v), (cap) * sizeof *(v));           \
+		}                                                           \
+	} while (0)
+
 /* A growable byte buffer, always NUL-terminated when p != NULL. */
 typedef struct {
 	char *p;

@@ -287,7 +287,7 @@ check_workspace() {
 	mkdir -p "$ctx/sysbox" "$pkg/DEBIAN" "$pkg/usr/share/envbox-test-sysbox"
 	(cd "$ROOT" && cp -r Dockerfile .dockerignore Makefile applets lib docs "$ctx/")
 	mkdir -p "$ctx/scripts"
-	cp "$ROOT/scripts/md2man" "$ctx/scripts/"
+	cp "$ROOT/scripts/md2man" "$ROOT/scripts/cgroup-v2-prelude" "$ctx/scripts/"
 	# A stand-in for sysbox-ce's package: the plumbing, not sysbox.
 	printf '%s\n' 'Package: envbox-test-sysbox' 'Version: 1' 'Architecture: all' \
 		'Maintainer: envbox tests <tests@envbox.invalid>' 'Depends: rsync' \

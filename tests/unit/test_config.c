@@ -155,7 +155,7 @@ static char *joined(char **v)
 	for (; *v; v++) {
 		if (b.len)
 			buf_addc(&b, ' ');
-		buf_adds(&b, strchr(*v, ';') ? "PRELUDE" : *v);
+		buf_adds(&b, *v);
 	}
 	return buf_steal(&b);
 }
@@ -176,60 +176,60 @@ static void no_space_driver(void)
 	CHECK(dockerd_no_space_driver("overlay2", true, true, why, sizeof why) == NULL);
 }
 
+/* dockerd_argv(o), its arguments joined by spaces, is want. */
+#define CHECK_ARGV(o, want)                                \
+	do {                                               \
+		char **v_ = dockerd_argv(o);               \
+		char *s_ = joined(v_);                     \
+		CHECK_STR(s_, (want));                     \
+		free(s_);                                  \
+		dockerd_argv_free(v_);                     \
+	} while (0)
+
 static void dockerd_args(void)
 {
+	static const struct {
+		const char *exe, *want;
+	} prelude_paths[] = {
+		{ "/usr/local/bin/envbox-bin", "/usr/local/libexec/envbox/cgroup-v2-prelude" },
+		{ "/w/build/root/bin/envbox-bin", "/w/build/root/libexec/envbox/cgroup-v2-prelude" },
+		{ "/envbox-bin", "/libexec/envbox/cgroup-v2-prelude" },
+		{ "envbox-bin", DOCKERD_PRELUDE },
+		{ NULL, DOCKERD_PRELUDE },
+	};
 	struct dockerd_opts o = { .bip = "172.19.0.1/30", .mtu = 1400 };
-	char **v;
-	char *s;
 
-	v = dockerd_argv(&o);
-	s = joined(v);
-	CHECK_STR(s, "dockerd --userns-remap=coder --bip=172.19.0.1/30 --mtu=1400 --storage-driver=overlay2");
-	free(s);
-	dockerd_argv_free(v);
+	CHECK_ARGV(&o, "dockerd --userns-remap=coder --bip=172.19.0.1/30 --mtu=1400 --storage-driver=overlay2");
 
 	o.cgroup_v2 = true;
 	o.debug = true;
-	v = dockerd_argv(&o);
-	s = joined(v);
-	CHECK_STR(s, "unshare --cgroup /bin/sh -c PRELUDE dockerd --userns-remap=coder --bip=172.19.0.1/30 --mtu=1400 --storage-driver=overlay2 --log-level=debug");
-	CHECK(strstr(v[4], "cgroup.subtree_control") != NULL);
-	/* dockerd-args prints one argument a line. */
-	for (char **a = v; *a; a++)
-		CHECK(strchr(*a, '\n') == NULL);
-	free(s);
-	dockerd_argv_free(v);
+	CHECK_ARGV(&o, "unshare --cgroup /usr/local/libexec/envbox/cgroup-v2-prelude dockerd --userns-remap=coder --bip=172.19.0.1/30 --mtu=1400 --storage-driver=overlay2 --log-level=debug");
+	o.prelude = "/opt/envbox/libexec/envbox/cgroup-v2-prelude";
+	CHECK_ARGV(&o, "unshare --cgroup /opt/envbox/libexec/envbox/cgroup-v2-prelude dockerd --userns-remap=coder --bip=172.19.0.1/30 --mtu=1400 --storage-driver=overlay2 --log-level=debug");
+	o.prelude = NULL;
+
+	/* The prelude beside the binary: PREFIX/bin/x -> PREFIX/libexec/... */
+	for (size_t i = 0; i < sizeof prelude_paths / sizeof *prelude_paths; i++) {
+		char *s = dockerd_prelude_path(prelude_paths[i].exe);
+
+		CHECK_STR(s, prelude_paths[i].want);
+		free(s);
+	}
 
 	o.cgroup_v2 = false;
 	o.debug = false;
 	o.no_space = true;
-	v = dockerd_argv(&o);
-	s = joined(v);
-	CHECK_STR(s, "dockerd --userns-remap=coder --bip=172.19.0.1/30 --mtu=1400 --data-root=/var/lib/docker.bak --storage-driver=vfs");
-	free(s);
-	dockerd_argv_free(v);
+	CHECK_ARGV(&o, "dockerd --userns-remap=coder --bip=172.19.0.1/30 --mtu=1400 --data-root=/var/lib/docker.bak --storage-driver=vfs");
 
 	o.no_space_driver = "fuse-overlayfs";
-	v = dockerd_argv(&o);
-	s = joined(v);
-	CHECK_STR(s, "dockerd --userns-remap=coder --bip=172.19.0.1/30 --mtu=1400 --data-root=/var/lib/docker.bak --storage-driver=fuse-overlayfs");
-	free(s);
-	dockerd_argv_free(v);
+	CHECK_ARGV(&o, "dockerd --userns-remap=coder --bip=172.19.0.1/30 --mtu=1400 --data-root=/var/lib/docker.bak --storage-driver=fuse-overlayfs");
 	o.no_space_driver = NULL;
 
 	o.data_root = "/data/docker";
 	o.no_space_data_root = "/scratch/docker";
-	v = dockerd_argv(&o);
-	s = joined(v);
-	CHECK_STR(s, "dockerd --userns-remap=coder --bip=172.19.0.1/30 --mtu=1400 --data-root=/scratch/docker --storage-driver=vfs");
-	free(s);
-	dockerd_argv_free(v);
+	CHECK_ARGV(&o, "dockerd --userns-remap=coder --bip=172.19.0.1/30 --mtu=1400 --data-root=/scratch/docker --storage-driver=vfs");
 	o.no_space = false;
-	v = dockerd_argv(&o);
-	s = joined(v);
-	CHECK_STR(s, "dockerd --userns-remap=coder --bip=172.19.0.1/30 --mtu=1400 --data-root=/data/docker --storage-driver=overlay2");
-	free(s);
-	dockerd_argv_free(v);
+	CHECK_ARGV(&o, "dockerd --userns-remap=coder --bip=172.19.0.1/30 --mtu=1400 --data-root=/data/docker --storage-driver=overlay2");
 }
 
 /* cgroup version and MTU from fixture trees, as on a v2 host. */
