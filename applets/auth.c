@@ -3,7 +3,6 @@
  * from) and dockerutil/registry.go (certs.d); credential helpers as
  * docker/docker-credential-helpers' client runs them. Matching rules:
  * lib/auth.h; docs/envbox-auth.md. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -144,14 +143,6 @@ static void wipe(buf *b)
  *   exit non-zero, stdout the error ("credentials not found in native
  *   keychain" when it has nothing for the server) */
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void close_pair(int p[2])
 {
 	for (int i = 0; i < 2; i++)
@@ -171,7 +162,7 @@ static int run_helper(const char *prog, const char *server, buf *out, buf *err,
 	char *argv[] = { (char *)prog, "get", NULL };
 	posix_spawn_file_actions_t fa;
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
-	long deadline = now_ms() + HELPER_TIMEOUT_MS;
+	long deadline = mono_ms() + HELPER_TIMEOUT_MS;
 	struct pollfd pf[2];
 	buf *to[2] = { out, err };
 	pid_t pid;
@@ -215,7 +206,7 @@ static int run_helper(const char *prog, const char *server, buf *out, buf *err,
 	pf[0] = (struct pollfd){ .fd = op[0], .events = POLLIN };
 	pf[1] = (struct pollfd){ .fd = ep[0], .events = POLLIN };
 	while (pf[0].fd >= 0 || pf[1].fd >= 0) {
-		long left = deadline - now_ms();
+		long left = deadline - mono_ms();
 		int n;
 
 		if (left <= 0) {
@@ -430,11 +421,11 @@ static int cmd_creds(int argc, char **argv)
 /* Lists what to install from PATH into *out; -1 with e filled. */
 static int list_certs(const char *from, struct auth_cert **out, size_t *n, eb_err *e)
 {
-	struct dirent **ents;
+	char **names, **paths;
 	struct stat st;
 	struct auth_cert *v = NULL;
-	size_t k = 0;
-	int m;
+	size_t k = 0, m;
+	eb_err why;
 
 	if (stat(from, &st)) {
 		eb_errf(e, "--from %s: %s", from, strerror(errno));
@@ -451,30 +442,18 @@ static int list_certs(const char *from, struct auth_cert **out, size_t *n, eb_er
 		eb_errf(e, "--from %s: not a file or a directory", from);
 		return -1;
 	}
-	m = scandir(from, &ents, NULL, alphasort);
-	if (m < 0) {
-		eb_errf(e, "--from %s: unable to read the directory: %s", from, strerror(errno));
+	if (auth_cert_files(from, &names, &paths, &m, &why)) {
+		eb_errf(e, "--from %s: unable to read the directory: %s", from, why.msg);
 		return -1;
 	}
-	v = xcalloc((size_t)m + 1, sizeof *v);
-	for (int i = 0; i < m; i++) {
-		char *name = auth_cert_name(ents[i]->d_name), *src;
-
-		if (!name)
-			continue;
-		src = xasprintf("%s/%s", from, ents[i]->d_name);
-		if (stat(src, &st) || !S_ISREG(st.st_mode)) {
-			free(src);
-			free(name);
-			continue;
-		}
-		v[k].src = src;
-		v[k].name = name;
+	v = xcalloc(m + 1, sizeof *v);
+	for (size_t i = 0; i < m; i++) {
+		v[k].name = auth_cert_name(names[i]);
+		v[k].src = paths[i];
+		paths[i] = NULL;
 		k++;
 	}
-	for (int i = 0; i < m; i++)
-		free(ents[i]);
-	free(ents);
+	auth_cert_files_free(names, paths, m);
 	*out = v;
 	*n = k;
 	if (k == 0) {
@@ -482,8 +461,7 @@ static int list_certs(const char *from, struct auth_cert **out, size_t *n, eb_er
 		return -1;
 	}
 	if (auth_certs_check(v, k, e)) {
-		eb_err why = *e;
-
+		why = *e;
 		eb_errf(e, "--from %s: %s", from, why.msg);
 		return -1;
 	}

@@ -18,7 +18,7 @@
 #include "exec.h"
 #include "json.h"
 #include "log.h"
-#include "netcfg.h"
+#include "values.h"
 #include "pid.h"
 #include "spec.h"
 

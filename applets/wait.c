@@ -74,18 +74,10 @@ static _Noreturn void die_gone(const char *what)
 	die("process %d exited before %s was ready", (int)watched, what);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Sleeps POLL_MS, but never past the deadline. */
 static void pause_until(long long deadline)
 {
-	long long at = now_ms() + POLL_MS;
+	long long at = mono_ms() + POLL_MS;
 	struct timespec ts;
 
 	if (at > deadline)
@@ -98,14 +90,14 @@ static void pause_until(long long deadline)
 
 static int wait_docker(long long timeout_s)
 {
-	long long deadline = now_ms() + timeout_s * 1000;
+	long long deadline = mono_ms() + timeout_s * 1000;
 	docker d;
 	eb_err e;
 
 	if (docker_open(&d, NULL, &e) < 0)
 		die_err(&e);
 	for (;;) {
-		long long left = deadline - now_ms();
+		long long left = deadline - mono_ms();
 		long try_ms = left > TRY_MAX_MS ? TRY_MAX_MS : (long)left;
 
 		if (timeout_s == 0)
@@ -121,7 +113,7 @@ static int wait_docker(long long timeout_s)
 		}
 		if (watched_gone())
 			die_gone("the Docker daemon");
-		if (now_ms() >= deadline)
+		if (mono_ms() >= deadline)
 			break;
 		pause_until(deadline);
 	}
@@ -131,7 +123,7 @@ static int wait_docker(long long timeout_s)
 
 static int wait_file(const char *path, long long timeout_s)
 {
-	long long deadline = now_ms() + timeout_s * 1000;
+	long long deadline = mono_ms() + timeout_s * 1000;
 	struct stat st;
 
 	for (;;) {
@@ -139,7 +131,7 @@ static int wait_file(const char *path, long long timeout_s)
 			return 0;
 		if (watched_gone())
 			die_gone(path);
-		if (now_ms() >= deadline)
+		if (mono_ms() >= deadline)
 			break;
 		pause_until(deadline);
 	}

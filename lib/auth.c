@@ -13,9 +13,13 @@
  * Secrets never go into an eb_err: messages name the key and the field. */
 #include "auth.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <dirent.h>
 #include <strings.h>
 
 #include "b64.h"
@@ -437,6 +441,47 @@ int auth_helper_reply(struct auth_creds *c, const char *out, size_t len)
 }
 
 /* ---- certs.d ------------------------------------------------------ */
+
+int auth_cert_files(const char *dir, char ***names, char ***paths, size_t *n, eb_err *e)
+{
+	struct dirent **ents;
+	struct stat st;
+	size_t k = 0;
+	int m = scandir(dir, &ents, NULL, alphasort);
+
+	*names = *paths = NULL;
+	*n = 0;
+	if (m < 0) {
+		eb_errf(e, "%s", strerror(errno));
+		return -1;
+	}
+	*names = xcalloc((size_t)m + 1, sizeof **names);
+	*paths = xcalloc((size_t)m + 1, sizeof **paths);
+	for (int i = 0; i < m; i++) {
+		char *path = xasprintf("%s/%s", dir, ents[i]->d_name);
+
+		if (ents[i]->d_name[0] == '.' || stat(path, &st) || !S_ISREG(st.st_mode)) {
+			free(path);
+		} else {
+			(*names)[k] = xstrdup(ents[i]->d_name);
+			(*paths)[k++] = path;
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	*n = k;
+	return 0;
+}
+
+void auth_cert_files_free(char **names, char **paths, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(names[i]);
+		free(paths[i]);
+	}
+	free(names);
+	free(paths);
+}
 
 char *auth_cert_name(const char *file)
 {

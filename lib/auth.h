@@ -118,6 +118,16 @@ struct auth_cert {
 	char *name; /* file name under certs.d/<registry> */
 };
 
+/* The files of a CODER_EXTRA_CERTS_PATH directory, as every reader of it
+ * takes them: regular files, links followed (a Kubernetes secret's files
+ * are links into its "..data" directory), hidden names skipped, sorted by
+ * name. *names gets the entries' names, *paths "dir/name"; both arrays and
+ * their strings malloc'd (auth_cert_files_free). 0 files is not an error
+ * here. -1 with e "why" when the directory cannot be read. */
+int auth_cert_files(const char *dir, char ***names, char ***paths, size_t *n, eb_err *e);
+void auth_cert_files_free(char **names, char **paths, size_t n);
+
+
 /* The name a directory entry of --from is installed as: as it is when it
  * ends in .crt, .cert or .key, else with ".crt" added (dockerd reads CAs
  * only from *.crt). NULL for a hidden name, skipped: ".", "..", and

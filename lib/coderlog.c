@@ -53,14 +53,6 @@ struct coderlog_client {
 	buf notice, source_notice;
 };
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Copies s into out with every occurrence of the token replaced: a server
  * may echo what it got, and the notice goes to the pod's log. */
 static void redact(buf *out, const char *s, const char *token)

@@ -4,13 +4,15 @@
  * is coderlog.c. */
 #include "coderlog.h"
 
-#include <dirent.h>
+#include "auth.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "auth.h"
 #include "json.h"
 
 /* ---- the log source ------------------------------------------------------- */
@@ -369,10 +371,11 @@ static int certs_of_file(const char *path, buf *out, eb_err *e)
 
 int coderlog_ca_bundle(const char *system_file, const char *extra, buf *out, eb_err *e)
 {
-	struct dirent **ents;
+	char **names, **paths;
 	struct stat st;
 	eb_err ignored;
-	int n = 0, m;
+	size_t m;
+	int n = 0;
 
 	buf_add(out, "", 0);
 	if (system_file)
@@ -391,24 +394,21 @@ int coderlog_ca_bundle(const char *system_file, const char *extra, buf *out, eb_
 		}
 		return n;
 	}
-	m = scandir(extra, &ents, NULL, alphasort);
-	if (m < 0) {
-		eb_errf(e, "CODER_EXTRA_CERTS_PATH %s: %s", extra, strerror(errno));
+	/* The files envbox-auth certs installs for the registry, the same
+	 * way listed (auth_cert_files). */
+	if (auth_cert_files(extra, &names, &paths, &m, e)) {
+		eb_err why = *e;
+
+		eb_errf(e, "CODER_EXTRA_CERTS_PATH %s: %s", extra, why.msg);
 		return -1;
 	}
-	for (int i = 0; i < m; i++) {
-		char *path = xasprintf("%s/%s", extra, ents[i]->d_name);
-		int k;
+	for (size_t i = 0; i < m; i++) {
+		int k = certs_of_file(paths[i], out, &ignored);
 
-		/* Regular files, symlinks followed: a Kubernetes secret's
-		 * files are links into its "..data" directory. */
-		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-		    (k = certs_of_file(path, out, &ignored)) > 0)
+		if (k > 0)
 			n += k;
-		free(path);
-		free(ents[i]);
 	}
-	free(ents);
+	auth_cert_files_free(names, paths, m);
 	if (n == 0) {
 		eb_errf(e, "CODER_EXTRA_CERTS_PATH %s: no PEM certificate in its files", extra);
 		return -1;

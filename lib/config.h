@@ -6,7 +6,7 @@
 #define ENVBOX_CONFIG_H
 #include <stdbool.h>
 
-#include "netcfg.h"
+#include "values.h"
 #include "util.h"
 
 struct envbox_config {

@@ -7,7 +7,7 @@
 #include <sys/types.h>
 
 #include "json.h"
-#include "netcfg.h"
+#include "values.h"
 
 static bool alnum(char c)
 {

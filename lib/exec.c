@@ -342,14 +342,6 @@ static int on_frame(int stream, const char *p, size_t n, void *arg, eb_err *e)
 	return 0;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int exec_pump(docker_conn *c, struct exec_io *io, eb_err *e)
 {
 	char chunk[65536];
@@ -382,7 +374,7 @@ int exec_pump(docker_conn *c, struct exec_io *io, eb_err *e)
 		}
 		if (io->signalled && *io->signalled && !seen) {
 			seen = true;
-			deadline = now_ms() + grace;
+			deadline = mono_ms() + grace;
 			if (io->on_signal)
 				io->on_signal(io->arg);
 		}
@@ -403,7 +395,7 @@ int exec_pump(docker_conn *c, struct exec_io *io, eb_err *e)
 			nfds = 2;
 		}
 		if (seen) {
-			left = deadline - now_ms();
+			left = deadline - mono_ms();
 			if (left <= 0) {
 				rc = EXEC_GAVE_UP;
 				goto out;

@@ -16,7 +16,7 @@
 #include "idmap.h"
 #include "mountinfo.h"
 #include "mounts.h"
-#include "netcfg.h"
+#include "values.h"
 #include "passwd.h"
 #include "subid.h"
 

@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "json.h"
-#include "netcfg.h"
+#include "values.h"
 #include "util.h"
 
 static const char *const type_names[] = {

@@ -152,14 +152,6 @@ static void say(const struct image_pull_opts *o, enum log_type t,
 	free(msg);
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
@@ -191,12 +183,12 @@ static int on_progress(const char *line, size_t n, void *arg, eb_err *e)
 
 	if (progress_line(a->prog, line, n, e) < 0)
 		return -1;
-	if (a->last ? now_ms() - a->last < a->interval : !layers_known(a->prog))
+	if (a->last ? mono_ms() - a->last < a->interval : !layers_known(a->prog))
 		return 0;
 	progress_summary(a->prog, &b);
 	say(a->o, LOG_INFO, "%s", b.p);
 	buf_free(&b);
-	a->last = now_ms();
+	a->last = mono_ms();
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 void eb_errf(eb_err *e, const char *fmt, ...)
@@ -249,4 +250,12 @@ const char *str_control(const char *s)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			return s;
 	return NULL;
+}
+
+long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

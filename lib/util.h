@@ -64,6 +64,9 @@ char *url_redacted(const char *url);
 /* The first control character (< 0x20 or 0x7f) in s, or NULL. */
 const char *str_control(const char *s);
 
+/* Milliseconds on the monotonic clock: for deadlines and durations. */
+long long mono_ms(void);
+
 /* Reads a whole file (at most max bytes) into *out; -1 with e filled. */
 int read_file(const char *path, size_t max, buf *out, eb_err *e);
 

@@ -1,9 +1,9 @@
-/* fuzz_cidr: the input as the value of every netcfg variable. */
+/* fuzz_cidr: the input as the value of every value parser (lib/values). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "netcfg.h"
+#include "values.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,8 +1,12 @@
 /* Unit tests for lib/auth: key matching, entry decoding, the header value,
  * where the document comes from, helper replies, the certs.d layout, and
  * that no error message carries a secret. */
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "b64.h"
@@ -555,8 +559,54 @@ static void test_certs_check(void)
 	CHECK_STR(e.msg, "two files would be installed as ca.crt");
 }
 
+/* The one lister of a CODER_EXTRA_CERTS_PATH directory, for envbox-auth
+ * certs and the Coder client alike: regular files, links followed, hidden
+ * names and directories skipped (a Kubernetes secret's "..data" and its
+ * timestamped directory), sorted. */
+static void test_cert_files(void)
+{
+	char tmpl[] = "/tmp/envbox-certs-XXXXXX", *p;
+	char **names, **paths;
+	size_t n = 9;
+	eb_err e;
+	const char *files[] = { "b.crt", "a.pem", ".hidden.crt" };
+
+	CHECK(mkdtemp(tmpl) != NULL);
+	for (size_t i = 0; i < 3; i++) {
+		p = xasprintf("%s/%s", tmpl, files[i]);
+		close(open(p, O_CREAT | O_WRONLY, 0644));
+		free(p);
+	}
+	p = xasprintf("%s/..2026_12_02", tmpl);
+	CHECK(mkdir(p, 0755) == 0);
+	free(p);
+	p = xasprintf("%s/c.crt", tmpl);
+	CHECK(symlink("b.crt", p) == 0);
+	free(p);
+	p = xasprintf("%s/..data", tmpl);
+	CHECK(symlink("..2026_12_02", p) == 0);
+	free(p);
+	CHECK(auth_cert_files(tmpl, &names, &paths, &n, &e) == 0);
+	CHECK(n == 3);
+	if (n == 3) {
+		CHECK_STR(names[0], "a.pem");
+		CHECK_STR(names[1], "b.crt");
+		CHECK_STR(names[2], "c.crt");
+		p = xasprintf("%s/a.pem", tmpl);
+		CHECK_STR(paths[0], p);
+		free(p);
+	}
+	auth_cert_files_free(names, paths, n);
+	p = xasprintf("rm -rf '%s'", tmpl);
+	CHECK(system(p) == 0);
+	free(p);
+	CHECK(auth_cert_files("/nonexistent/certs", &names, &paths, &n, &e) == -1);
+	CHECK(strstr(e.msg, "No such file or directory") != NULL);
+}
+
 int main(void)
 {
+	test_cert_files();
 	test_keys();
 	test_entries();
 	test_errors();

@@ -1,10 +1,11 @@
-/* netcfg: checks and conversions for the entrypoint's input variables.
+/* values: parsers and checks for the values of the entrypoint's variables
+ * (CIDR, CPUs, memory, booleans, env patterns, the agent subsystem).
  * Every parser takes the variable's name (var) so its error reads
  * `CODER_CPUS "1.5": expected ...`. An unset or empty variable means "not
  * given" to the original envbox; callers check that before calling these,
  * which treat "" as an error. */
-#ifndef ENVBOX_NETCFG_H
-#define ENVBOX_NETCFG_H
+#ifndef ENVBOX_VALUES_H
+#define ENVBOX_VALUES_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

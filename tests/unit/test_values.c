@@ -1,10 +1,10 @@
-/* test_netcfg: the entrypoint's input checks, accepted and refused values
+/* test_values: the entrypoint's input checks, accepted and refused values
  * with their messages. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
-#include "netcfg.h"
+#include "values.h"
 
 static void test_cidr(void)
 {
@@ -256,5 +256,5 @@ int main(void)
 	test_bool();
 	test_envs();
 	test_subsystem();
-	return check_done("test_netcfg");
+	return check_done("test_values");
 }

@@ -1,5 +1,5 @@
-/* netcfg: checks and conversions for the entrypoint's input (netcfg.h). */
-#include "netcfg.h"
+/* values: parsers for the entrypoint's variable values (see values.h). */
+#include "values.h"
 
 #include <stdio.h>
 #include <stdlib.h>
