@@ -562,7 +562,7 @@ coder:100000:65536" ]
 }
 
 @test "subid: the real coder entry is left byte for byte as it is" {
-	# As the entrypoint has always set it up (tests/envbox-docker.bats too).
+	# As the entrypoint has always set it up (tests/entrypoint.bats too).
 	id coder >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin coder
 	grep -q '^coder:' /etc/subuid || echo coder:100000:65536 >>/etc/subuid
 	grep -q '^coder:' /etc/subgid || echo coder:100000:65536 >>/etc/subgid
