@@ -20,6 +20,7 @@
 load helpers
 load lib/dockerd
 load lib/tls-registry
+load lib/outer
 
 ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 CACHE=${ENVBOX_CACHE_DIR:-/var/cache/envbox-test}
@@ -200,26 +201,6 @@ run_outer() {
 	[ ! -d /usr/src ] || set -- "$@" -v /usr/src:/usr/src:ro
 	[ ! -d /lib/modules ] || set -- "$@" -v /lib/modules:/lib/modules:ro
 	docker run -d --name "$name" "${PRIV[@]}" "$@" "$IMAGE" /envbox docker >/dev/null
-}
-
-# wait_ready NAME: until "Envbox startup complete!" in its log; fails with
-# the log when it exits or takes longer than READY_S.
-wait_ready() {
-	local i
-	for ((i = 0; i < READY_S * 2; i++)); do
-		if docker logs "$1" 2>&1 | grep -q 'Envbox startup complete!'; then
-			return 0
-		fi
-		if [ "$(docker inspect -f '{{.State.Running}}' "$1")" != true ]; then
-			echo "$1 exited during startup; its log:"
-			docker logs "$1" 2>&1 | tail -n 40
-			return 1
-		fi
-		sleep 0.5
-	done
-	echo "$1: no 'Envbox startup complete!' in ${READY_S}s; its log:"
-	docker logs "$1" 2>&1 | tail -n 40
-	return 1
 }
 
 # ws OUTER CMD...: CMD in the workspace, through the outer container's docker.

@@ -19,6 +19,7 @@ bats_load_library bats-assert
 # cannot mount idmapped.
 WORK=/var/lib/envbox-vm-test
 # Startup under TCG (no KVM) takes about a minute; a hung one fails here.
+# shellcheck disable=SC2034 # read by wait_ready (tests/lib/outer.bash)
 READY_S=${ENVBOX_VM_READY_S:-300}
 
 # outer_run NAME [docker run options...]: the README's one-liner, detached
@@ -47,27 +48,9 @@ outer_run() {
 	docker run -d --name "$name" --privileged "$@" "$ENVBOX_IMAGE" /envbox docker >/dev/null
 }
 
-# wait_ready NAME: until "Envbox startup complete!" in its log; fails with
-# the log when it exits first or takes longer than READY_S. Says how long
-# it took on fd 3.
-wait_ready() {
-	local i t0=$SECONDS
-	for ((i = 0; i < READY_S * 2; i++)); do
-		if docker logs "$1" 2>&1 | grep -q 'Envbox startup complete!'; then
-			echo "# $1: startup complete in $((SECONDS - t0)) s" >&3
-			return 0
-		fi
-		if [ "$(docker inspect -f '{{.State.Running}}' "$1")" != true ]; then
-			echo "$1 exited during startup; its log:"
-			docker logs "$1" 2>&1 | tail -n 40
-			return 1
-		fi
-		sleep 0.5
-	done
-	echo "$1: no 'Envbox startup complete!' in ${READY_S}s; its log:"
-	docker logs "$1" 2>&1 | tail -n 40
-	return 1
-}
+# wait_ready NAME: tests/lib/outer.bash (copied into the payload).
+# shellcheck source=tests/lib/outer.bash
+. /vm/lib/outer.bash
 
 # wait_exit NAME SECONDS: until the container has stopped; prints its exit
 # code; fails when it still runs after SECONDS.

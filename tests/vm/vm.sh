@@ -320,7 +320,7 @@ payload() {
 	rm -rf "$p"
 	mkdir -p "$p/suites" "$p/lib"
 	cp "$HERE/guest-init" "$p/guest-init"
-	cp "$ROOT/tests/lib/image.sh" "$p/lib/image.sh"
+	cp "$ROOT/tests/lib/image.sh" "$ROOT/tests/lib/outer.bash" "$p/lib/"
 	# The workspace image: a busybox rootfs with the user coder, pushed to
 	# the guest's registry by guest-init.
 	"$ROOT/tests/lib/image.sh" rootfs "$p/ws-rootfs" --user coder:1000:1000:/home/coder
