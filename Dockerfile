@@ -24,6 +24,7 @@ COPY applets applets/
 COPY lib lib/
 COPY docs docs/
 COPY scripts/md2man scripts/cgroup-v2-prelude scripts/
+COPY profiles profiles/
 RUN make -j"$(nproc)" BUILD=/tmp/build \
 	&& make install BUILD=/tmp/build PREFIX=/usr/local DESTDIR=/out
 

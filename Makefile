@@ -26,7 +26,7 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BIN     := $(BUILD)/envbox-bin
 
-.PHONY: all deps install uninstall test unit bats check sanitize fuzz lint clean demo bench image test-image test-vm vm-shell
+.PHONY: seccomp-profile all deps install uninstall test unit bats check sanitize fuzz lint clean demo bench image test-image test-vm vm-shell
 MAN1    := $(patsubst %,$(BUILD)/man/%.1,envbox $(APPLETS))
 
 all: $(BIN) $(MAN1)
@@ -63,6 +63,8 @@ install: $(BIN) $(MAN1)
 	install -m 0755 applets/envbox.sh $(DESTDIR)$(PREFIX)/bin/envbox
 	install -d $(DESTDIR)$(PREFIX)/libexec/envbox
 	install -m 0755 scripts/cgroup-v2-prelude $(DESTDIR)$(PREFIX)/libexec/envbox/cgroup-v2-prelude
+	install -d $(DESTDIR)$(PREFIX)/share/envbox
+	install -m 0644 profiles/seccomp-nesting.json $(DESTDIR)$(PREFIX)/share/envbox/seccomp-nesting.json
 	for a in $(APPLETS); do ln -sf envbox-bin $(DESTDIR)$(PREFIX)/bin/$$a; done
 
 uninstall:
@@ -71,6 +73,8 @@ uninstall:
 	for p in envbox $(APPLETS); do rm -f $(DESTDIR)$(PREFIX)/share/man/man1/$$p.1; done
 	rm -f $(DESTDIR)$(PREFIX)/libexec/envbox/cgroup-v2-prelude
 	-rmdir $(DESTDIR)$(PREFIX)/libexec/envbox
+	rm -f $(DESTDIR)$(PREFIX)/share/envbox/seccomp-nesting.json
+	-rmdir $(DESTDIR)$(PREFIX)/share/envbox
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
@@ -81,6 +85,12 @@ SUITES ?= tests/
 bats: $(BIN)
 	$(MAKE) install DESTDIR= PREFIX=$(abspath $(BUILD))/root
 	ENVBOX_PREFIX=$(abspath $(BUILD))/root ENVBOX_BUILD=$(BUILD) bats $(SUITES)
+
+# The nesting workspace's seccomp profile, from the default of the dockerd
+# Debian ships (scripts/seccomp-profile; tests/seccomp.bats diffs them).
+seccomp-profile:
+	scripts/seccomp-profile --debian >profiles/seccomp-nesting.json.tmp
+	mv profiles/seccomp-nesting.json.tmp profiles/seccomp-nesting.json
 
 # Debian packages (idempotent; .ci/packages lists them).
 deps:
@@ -157,7 +167,7 @@ bench: deps $(BIN)
 	ENVBOX_PREFIX=$(abspath $(BUILD))/root bench/run.sh $(BENCH_RUNS)
 
 lint:
-	shellcheck -s sh applets/envbox.sh .ci/run scripts/cgroup-v2-prelude
+	shellcheck -s sh applets/envbox.sh .ci/run scripts/cgroup-v2-prelude scripts/seccomp-profile
 	$(MAKE) BUILD=build-clang CC=clang all
 
 clean:

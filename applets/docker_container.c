@@ -15,9 +15,11 @@
 #include "container.h"
 #include "docker.h"
 #include "docker_cmds.h"
+#include "dockerd.h"
 #include "exec.h"
 #include "json.h"
 #include "log.h"
+#include "nesting.h"
 #include "values.h"
 #include "pid.h"
 #include "spec.h"
@@ -160,6 +162,82 @@ static char *print_created(const buf *out)
 	return id;
 }
 
+/* The seccomp profile for --nesting: FILE, else the one installed with
+ * envbox (PREFIX/share/envbox/seccomp-nesting.json). Must be JSON: dockerd
+ * would refuse anything else only after the create. */
+#define SECCOMP_UNDER_PREFIX "share/envbox/seccomp-nesting.json"
+#define SECCOMP_MAX (1u << 20)
+
+static char *read_seccomp(const char *file)
+{
+	char *installed = NULL;
+	buf b = { 0 };
+	json_doc d;
+	eb_err e;
+
+	if (!file)
+		file = installed = installed_path(SECCOMP_UNDER_PREFIX,
+						  "/usr/local/" SECCOMP_UNDER_PREFIX);
+	if (read_file(file, SECCOMP_MAX, &b, &e) < 0)
+		die("--seccomp: %s", e.msg);
+	if (json_parse(&d, b.p ? b.p : "", b.len, &e) < 0 ||
+	    json_type(&d, 0) != JSMN_OBJECT) {
+		if (d.tok)
+			json_free(&d);
+		die("--seccomp %s: not a JSON object (a seccomp profile as dockerd takes it)",
+		    file);
+	}
+	json_free(&d);
+	free(installed);
+	return buf_steal(&b);
+}
+
+/* The cgroup v2 hierarchy as this process sees it; ENVBOX_CGROUP_ROOT
+ * (tests) names another mount of it. */
+static const char *cgroup_root(void)
+{
+	const char *r = getenv("ENVBOX_CGROUP_ROOT");
+
+	return r && *r ? r : NEST_CGROUP_ROOT;
+}
+
+/* Between create and start (nesting.h): the cgroup handed to the
+ * workspace's root; a failure removes the container (nothing half-made). */
+static void delegate_or_remove(docker *d, const char *id, uid_t uid, gid_t gid)
+{
+	static const long gone[] = { 404, 0 };
+	eb_err e;
+
+	if (nest_delegate(cgroup_root(), id, uid, gid, &e) == 0)
+		return;
+	{
+		char *path = container_path(id, "?force=1&v=1");
+
+		simple_request(d, "DELETE", path, gone);
+		free(path);
+	}
+	die("--nesting: delegating the workspace's cgroup: %s", e.msg);
+}
+
+/* After start: the prelude for an init that is not systemd. The workspace
+ * runs either way; Docker inside it may not, which is said. */
+static void nest_after_start(const char *id, uid_t uid, gid_t gid, bool systemd)
+{
+	eb_err e;
+
+	if (!nest_in_use(cgroup_root(), id)) {
+		warn("--nesting: the workspace did not start in %s%s/%s (another cgroup driver or parent?): Docker inside it will not run",
+		     cgroup_root(), NEST_CGROUP_PARENT, id);
+		nest_undelegate(cgroup_root(), id);
+		return;
+	}
+	if (systemd)
+		return;
+	if (nest_prelude(cgroup_root(), id, uid, gid, &e) < 0)
+		warn("--nesting: %s: Docker inside the workspace may not be able to limit its containers",
+		     e.msg);
+}
+
 int dcmd_create(int argc, char **argv)
 {
 	static const long gone[] = { 404, 0 };
@@ -172,6 +250,10 @@ int dcmd_create(int argc, char **argv)
 	docker_req r = { .method = "POST" };
 	char *path, *name, *id;
 	bool start = false;
+	const char *seccomp_file = NULL;
+	char *seccomp = NULL;
+	uid_t nest_uid = 0;
+	gid_t nest_gid = 0;
 	eb_err e;
 
 	o.envs = xcalloc((size_t)argc, sizeof *o.envs);
@@ -192,6 +274,14 @@ int dcmd_create(int argc, char **argv)
 			o.pass_env = v;
 		} else if ((v = opt_value(argc, argv, &i, "--env"))) {
 			o.envs[o.nenvs++] = v;
+		} else if ((v = opt_value(argc, argv, &i, "--nesting"))) {
+			if (nest_owner_parse("--nesting", v, &nest_uid, &nest_gid, &e) < 0)
+				usage_error("create: %s", e.msg);
+			o.nesting = true;
+		} else if ((v = opt_value(argc, argv, &i, "--seccomp"))) {
+			seccomp_file = v;
+		} else if (!strcmp(argv[i], "--systemd")) {
+			o.systemd = true;
 		} else if (!strcmp(argv[i], "--init")) {
 			o.init = true;
 		} else if (!strcmp(argv[i], "--agent-env")) {
@@ -212,6 +302,14 @@ int dcmd_create(int argc, char **argv)
 	o.image = pos[1];
 	if (ctr_opts_check(&o, &e) < 0)
 		usage_error("create: %s", e.msg);
+	if (seccomp_file && !o.nesting)
+		usage_error("create: --seccomp goes with --nesting");
+	if (o.nesting) {
+		o.seccomp = seccomp = read_seccomp(seccomp_file);
+		if (!cgroup_is_v2(cgroup_root()))
+			die("--nesting: %s is not cgroup v2: Docker inside the workspace needs a cgroup v2 host (or sysbox)",
+			    cgroup_root());
+	}
 
 	read_specs(&ss);
 	if (ctr_specs_check(ss.v, ss.n, ss.lineno, &e) < 0)
@@ -234,6 +332,8 @@ int dcmd_create(int argc, char **argv)
 	if (docker_request(&d, &r, NULL, &out, &e) < 0)
 		die_api(&e);
 	id = print_created(&out);
+	if (o.nesting)
+		delegate_or_remove(&d, id, nest_uid, nest_gid);
 	if (start) {
 		/* One process for both: the entrypoint's path to a running
 		 * workspace is one fork and one libcurl load shorter. */
@@ -243,6 +343,8 @@ int dcmd_create(int argc, char **argv)
 		log_msg(LOG_INFO, "Starting up workspace...");
 		simple_request(&d, "POST", spath, ok);
 		free(spath);
+		if (o.nesting)
+			nest_after_start(id, nest_uid, nest_gid, o.systemd);
 	}
 	free(id);
 
@@ -257,6 +359,7 @@ int dcmd_create(int argc, char **argv)
 	free(ss.lineno);
 	free(ss.dev);
 	free(o.envs);
+	free(seccomp);
 	return 0;
 }
 

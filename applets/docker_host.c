@@ -49,6 +49,7 @@ int dcmd_config(int argc, char **argv)
 	printf("add_gpu=%s\n", c.add_gpu ? "true" : "false");
 	printf("disable_idmapped_mount=%s\n", c.disable_idmapped_mount ? "true" : "false");
 	printf("debug=%s\n", c.debug ? "true" : "false");
+	printf("nesting=%s\n", c.nesting);
 	return 0;
 }
 
@@ -84,18 +85,6 @@ static void choose_no_space_driver(struct dockerd_opts *o)
 		usage_error("ENVBOX_NO_SPACE_DRIVER \"%s\": expected auto, vfs or fuse-overlayfs",
 			    want);
 	log_msg(LOG_INFO, "Storage driver on the spare data root: %s", why);
-}
-
-/* The cgroup v2 prelude installed beside this binary (dockerd.h). */
-static char *installed_prelude(void)
-{
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-
-	if (n <= 0)
-		return dockerd_prelude_path(NULL);
-	exe[n] = 0;
-	return dockerd_prelude_path(exe);
 }
 
 /* dockerd-args [--no-space] [--sys-root DIR] [--cgroup-root DIR] [--link IF]
@@ -136,7 +125,7 @@ int dcmd_dockerd_args(int argc, char **argv)
 		choose_no_space_driver(&o);
 	o.cgroup_v2 = cgroup_is_v2(cgroup_root);
 	if (o.cgroup_v2 && !o.prelude)
-		o.prelude = prelude = installed_prelude();
+		o.prelude = prelude = installed_path(PRELUDE_UNDER_PREFIX, DOCKERD_PRELUDE);
 	o.mtu = net_mtu(sys_root, link, &e);
 	if (o.mtu < 0)
 		die("dockerd-args: %s", e.msg);

@@ -106,6 +106,7 @@ read_settings() {
 		cpus=*) cpus=$value ;;
 		memory=*) memory=$value ;;
 		add_gpu=*) add_gpu=$value ;;
+		nesting=*) nesting=$value ;;
 		esac
 	done <<-SETTINGS
 	$settings
@@ -149,7 +150,49 @@ choose_runtime() {
 		start_sysbox
 	else
 		runtime=runc
-		log "warning: sysbox is not installed: the workspace runs with runc under dockerd's user namespace remapping and cannot run dockerd or systemd inside"
+		log "sysbox is not installed: the workspace runs with runc under dockerd's user namespace remapping"
+	fi
+	choose_nesting
+}
+
+# Docker and systemd inside a runc workspace (docs/nesting.md): on a
+# cgroup v2 host unless ENVBOX_NESTING=off; sysbox does it its own way. On
+# cgroup v1 the workspace starts without it, saying so (ENVBOX_NESTING=on
+# makes that an error instead).
+choose_nesting() {
+	nest=no
+	if [ "$runtime" != runc ]; then
+		return 0
+	fi
+	if [ "$nesting" = off ]; then
+		log "Nesting is off (ENVBOX_NESTING=off): the workspace cannot run dockerd or systemd"
+		return 0
+	fi
+	if [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
+		if [ "$nesting" = on ]; then
+			log_error "ENVBOX_NESTING=on: Docker inside the workspace needs a cgroup v2 host or sysbox, and this host is cgroup v1"
+			exit 1
+		fi
+		log "warning: Docker inside the workspace needs cgroup v2 or sysbox: this host is cgroup v1, so the workspace cannot run dockerd or systemd"
+		return 0
+	fi
+	nest=yes
+	log "Nesting: the workspace can run dockerd and systemd (runc, cgroup v2; ENVBOX_NESTING=off turns it off)"
+	overlay_in_userns
+}
+
+# overlay in a user namespace came with Linux 5.11: before it, a dockerd in
+# the workspace falls back from overlay2 by itself, which is said here.
+overlay_in_userns() {
+	release=$(uname -r)
+	major=${release%%.*}
+	minor=${release#*.}
+	minor=${minor%%[!0-9]*}
+	case $major$minor in
+	*[!0-9]* | "") return 0 ;;
+	esac
+	if [ "$major" -lt 5 ] || { [ "$major" -eq 5 ] && [ "$minor" -lt 11 ]; }; then
+		log "warning: Nesting: kernel $release is older than 5.11, which cannot mount overlay in a user namespace: a dockerd in the workspace falls back from overlay2 to fuse-overlayfs where it is installed and /dev/fuse is there (CODER_ADD_FUSE=true), else to vfs (every layer copied in full)"
 	fi
 }
 
@@ -329,6 +372,7 @@ probe_image() {
 		gid) gid=$value ;;
 		home) home=$value ;;
 		init) has_init=$value ;;
+		systemd) is_systemd=$value ;;
 		libdir) libdir=$value ;;
 		esac
 	done <<-META
@@ -451,6 +495,12 @@ create_container() {
 	set -- --runtime "$runtime" --hostname "$hostname" --pass-env "${CODER_INNER_ENVS:-}" --agent-env
 	[ -z "${CODER_INNER_WORK_DIR:-}" ] || set -- "$@" --workdir "$CODER_INNER_WORK_DIR"
 	[ "$has_init" != yes ] || set -- "$@" --init
+	if [ "$nest" = yes ]; then
+		# The workspace's root as envbox sees it: dockerd --userns-remap=coder
+		# maps it to 100000 (ensure_remap_user).
+		set -- "$@" --nesting 100000:100000
+		[ "$is_systemd" != yes ] || set -- "$@" --systemd
+	fi
 	[ -z "$cpus" ] || set -- "$@" --cpus "$cpus"
 	[ -z "$memory" ] || set -- "$@" --memory "$memory"
 	container_id=$(printf '%s\n%s\n%s\n' "$binds" "$devices" "$gpus" | sed '/^$/d' | envbox-docker create "$container" "$image" --start "$@") ||
@@ -654,6 +704,8 @@ docker_main() {
 	bootstrap_pid=""
 	step_pid=""
 	has_init=""
+	is_systemd=""
+	nest=no
 	container_id=""
 	libdir=""
 	gpus=""

@@ -90,7 +90,7 @@ static const char *const line_vars[] = {
 	"CODER_CPUS", "CODER_MEMORY", "CODER_MOUNTS", "CODER_INNER_ENVS",
 	"CODER_EXTRA_CERTS_PATH", "CODER_AGENT_URL", "CODER_USR_LIB_DIR",
 	"CODER_INNER_USR_LIB_DIR", "CODER_ADD_TUN", "CODER_ADD_FUSE", "CODER_ADD_GPU",
-	"CODER_DISABLE_IDMAPPED_MOUNT", "CODER_DEBUG",
+	"CODER_DISABLE_IDMAPPED_MOUNT", "CODER_DEBUG", "ENVBOX_NESTING",
 };
 
 /* Destinations envbox binds itself (the entrypoint's prepare_mounts). */
@@ -226,6 +226,15 @@ int config_load(struct envbox_config *c, const char *(*get)(const char *name),
 		return -1;
 	if (c->add_gpu && !val(get, "CODER_USR_LIB_DIR")) {
 		eb_errf(e, "CODER_ADD_GPU is true but CODER_USR_LIB_DIR is not set: mount the host's /usr/lib in and name it there");
+		return -1;
+	}
+
+	c->nesting = val(get, "ENVBOX_NESTING");
+	if (!c->nesting)
+		c->nesting = "auto";
+	if (strcmp(c->nesting, "auto") && strcmp(c->nesting, "on") &&
+	    strcmp(c->nesting, "off")) {
+		eb_errf(e, "ENVBOX_NESTING \"%s\": expected auto, on or off", c->nesting);
 		return -1;
 	}
 

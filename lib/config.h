@@ -19,6 +19,10 @@ struct envbox_config {
 	unsigned cpus;          /* thousandths of a CPU; 0: unlimited */
 	unsigned long long memory; /* 0: unlimited */
 	bool add_tun, add_fuse, add_gpu, disable_idmapped_mount, debug;
+	/* ENVBOX_NESTING: "auto" (the default: Docker and systemd inside the
+	 * workspace wherever the host allows, docs/nesting.md), "on" (fail
+	 * where it does not), "off" */
+	const char *nesting;
 };
 
 /* Reads variables through get (getenv, or a fake in tests). -1 with e

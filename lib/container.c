@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "json.h"
+#include "nesting.h"
 #include "values.h"
 
 static bool alnum(char c)
@@ -261,6 +262,39 @@ void ctr_env_free(struct ctr_env *env)
 
 /* --- the body -------------------------------------------------------------- */
 
+/* What a dockerd in the workspace needs (docs/nesting.md says why each):
+ * the capabilities are the inner root's, in the workspace's user namespace;
+ * runc must mount a fresh /proc, which the kernel allows only where no
+ * path of the old one is masked; the AppArmor profile docker-default
+ * forbids mounts. Never seccomp=unconfined: the profile is dockerd's
+ * default plus the four calls a nested runc makes. */
+static void nesting_host_config(const struct ctr_opts *o, json_w *w)
+{
+	jw_key(w, "CapAdd");
+	jw_arr(w);
+	jw_str(w, "SYS_ADMIN");
+	jw_str(w, "NET_ADMIN");
+	jw_arr_end(w);
+	jw_key(w, "SecurityOpt");
+	jw_arr(w);
+	jw_str(w, "apparmor=unconfined");
+	if (o->seccomp) {
+		char *opt = xasprintf("seccomp=%s", o->seccomp);
+
+		jw_str(w, opt);
+		free(opt);
+	}
+	jw_arr_end(w);
+	jw_key(w, "MaskedPaths");
+	jw_arr(w);
+	jw_arr_end(w);
+	jw_key(w, "ReadonlyPaths");
+	jw_arr(w);
+	jw_arr_end(w);
+	jw_kstr(w, "CgroupnsMode", "private");
+	jw_kstr(w, "CgroupParent", NEST_CGROUP_PARENT);
+}
+
 void ctr_create_body(const struct ctr_opts *o, const struct spec *s,
 		     const struct ctr_devnum *dev, size_t n,
 		     char *const *environ, buf *out)
@@ -279,6 +313,8 @@ void ctr_create_body(const struct ctr_opts *o, const struct spec *s,
 	jw_kstr(&w, "User", "root");
 	jw_key(&w, "Tty");
 	jw_bool(&w, false);
+	if (o->systemd)
+		jw_kstr(&w, "StopSignal", "SIGRTMIN+3");
 	jw_key(&w, "Entrypoint");
 	jw_arr(&w);
 	if (o->init) {
@@ -344,6 +380,16 @@ void ctr_create_body(const struct ctr_opts *o, const struct spec *s,
 	if (o->memory) {
 		jw_key(&w, "Memory");
 		jw_int(&w, (long long)o->memory);
+	}
+	if (o->nesting)
+		nesting_host_config(o, &w);
+	if (o->systemd) {
+		/* As systemd-nspawn and podman give a systemd container. */
+		jw_key(&w, "Tmpfs");
+		jw_obj(&w);
+		jw_kstr(&w, "/run", "rw,nosuid,nodev,mode=755");
+		jw_kstr(&w, "/run/lock", "rw,nosuid,nodev,noexec,mode=1777");
+		jw_obj_end(&w);
 	}
 	jw_obj_end(&w);
 	jw_obj_end(&w);

@@ -3,9 +3,11 @@
  * Pure: no API calls, no getenv; the caller passes environ in.
  * https://docs.docker.com/engine/api/v1.41/#operation/ContainerCreate
  *
- * The inner container's safety is written here once: never privileged, no
- * added capabilities, user root (mapped to the host's unprivileged range by
- * userns-remap or sysbox).
+ * The inner container's safety is written here once: never privileged, user
+ * root (mapped to the host's unprivileged range by userns-remap or sysbox),
+ * no added capabilities unless nesting asks for SYS_ADMIN and NET_ADMIN,
+ * which are the inner root's in its own user namespace (nesting.h,
+ * docs/security.md).
  *
  * Devices are bind mounts of the host's node plus a device-cgroup rule for
  * its numbers, not HostConfig.Devices: in a user namespace runc cannot
@@ -38,6 +40,15 @@ struct ctr_opts {
 	bool agent_env;       /* CODER_AGENT_TOKEN and CODER_AGENT_SUBSYSTEM */
 	const char **envs;    /* --env NAME=VALUE, in order */
 	size_t nenvs;
+	/* Docker inside (nesting.h): SYS_ADMIN and NET_ADMIN, no AppArmor
+	 * profile, no masked or read-only /proc paths, a private cgroup
+	 * namespace under NEST_CGROUP_PARENT, the seccomp profile seccomp (its
+	 * JSON; NULL: dockerd's default). */
+	bool nesting;
+	const char *seccomp;
+	/* The image's init is systemd: tmpfs on /run and /run/lock, stopped
+	 * with SIGRTMIN+3 (its "halt"). */
+	bool systemd;
 };
 
 /* Checks the options: a container name as docker allows

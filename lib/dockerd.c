@@ -7,24 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Where `make install` puts scripts/cgroup-v2-prelude, relative to the
- * prefix the binary is in (PREFIX/bin/envbox-bin). */
-#define PRELUDE_UNDER_PREFIX "libexec/envbox/cgroup-v2-prelude"
 
 char *dockerd_prelude_path(const char *exe)
 {
-	const char *slash = exe ? strrchr(exe, '/') : NULL;
-	size_t n;
-
-	if (!slash || exe[0] != '/')
-		return xstrdup(DOCKERD_PRELUDE);
-	/* The directory above the binary's: /usr/local for /usr/local/bin/x. */
-	n = (size_t)(slash - exe);
-	while (n > 0 && exe[n - 1] != '/')
-		n--;
-	if (n == 0) /* a binary in "/": the prefix is "/" */
-		return xasprintf("/%s", PRELUDE_UNDER_PREFIX);
-	return xasprintf("%.*s%s", (int)n, exe, PRELUDE_UNDER_PREFIX);
+	return prefix_path(exe, PRELUDE_UNDER_PREFIX, DOCKERD_PRELUDE);
 }
 
 /* Where dockerd keeps its data when the user's volume is full: the pod's

@@ -20,6 +20,7 @@ struct dockerd_opts {
 /* The cgroup v2 prelude (scripts/cgroup-v2-prelude) where the image installs
  * it: PREFIX/libexec/envbox/cgroup-v2-prelude for PREFIX=/usr/local. */
 #define DOCKERD_PRELUDE "/usr/local/libexec/envbox/cgroup-v2-prelude"
+#define PRELUDE_UNDER_PREFIX "libexec/envbox/cgroup-v2-prelude"
 
 /* The prelude installed beside the binary at exe (an absolute path,
  * /proc/self/exe's target): PREFIX/libexec/envbox/cgroup-v2-prelude for

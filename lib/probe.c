@@ -42,7 +42,7 @@ static int probe_user(struct probe *pr, struct image_info *out, eb_err *e)
 	pw_user u;
 	int rc;
 
-	rc = probe_lookup(pr, "/etc/passwd", true, &data, &why, e);
+	rc = probe_lookup(pr, "/etc/passwd", true, &data, NULL, &why, e);
 	if (rc == 0) {
 		eb_errf(e, "%s has no /etc/passwd (%s)", o->image, why.msg);
 		rc = -1;
@@ -98,7 +98,7 @@ static int probe_os(struct probe *pr, struct image_info *out, eb_err *e)
 	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
 		os_release osr;
 
-		rc = probe_lookup(pr, files[i], true, &data, &why, e);
+		rc = probe_lookup(pr, files[i], true, &data, NULL, &why, e);
 		if (rc < 0)
 			break;
 		if (rc == 0)
@@ -259,6 +259,13 @@ static int remove_probe(struct probe *pr, eb_err *e)
 	return e->msg[0] ? -1 : 0;
 }
 
+bool init_is_systemd(const char *target)
+{
+	const char *slash = target ? strrchr(target, '/') : NULL;
+
+	return slash && !strcmp(slash + 1, "systemd");
+}
+
 int image_probe(docker *d, const struct image_probe_opts *o,
 		struct image_info *out, eb_err *e)
 {
@@ -282,10 +289,13 @@ int image_probe(docker *d, const struct image_probe_opts *o,
 	if (probe_user(&pr, out, e) == 0 && probe_os(&pr, out, e) == 0) {
 		buf data = { 0 };
 		eb_err why;
-		int rc = probe_lookup(&pr, "/sbin/init", false, &data, &why, e);
+		char *target = NULL;
+		int rc = probe_lookup(&pr, "/sbin/init", false, &data, &target, &why, e);
 
 		buf_free(&data);
 		out->init = rc == 1;
+		out->systemd = rc == 1 && init_is_systemd(target);
+		free(target);
 		ret = rc < 0 ? -1 : 0;
 	}
 	/* Always, also after an error or a signal: leave no container. */
@@ -401,6 +411,8 @@ int image_info_format(const struct image_info *i, bool json, buf *out,
 		jw_kstr(&w, "home", i->home);
 		jw_key(&w, "init");
 		jw_bool(&w, i->init);
+		jw_key(&w, "systemd");
+		jw_bool(&w, i->systemd);
 		jw_kstr(&w, "os", i->os);
 		jw_kstr(&w, "libdir", i->libdir);
 		jw_obj_end(&w);
@@ -412,8 +424,8 @@ int image_info_format(const struct image_info *i, bool json, buf *out,
 			i->home);
 		return -1;
 	}
-	buf_printf(out, "uid %lu\ngid %lu\nhome %s\ninit %s\nos %s\nlibdir %s\n",
-		   i->uid, i->gid, i->home, i->init ? "yes" : "no", i->os,
-		   i->libdir);
+	buf_printf(out, "uid %lu\ngid %lu\nhome %s\ninit %s\nsystemd %s\nos %s\nlibdir %s\n",
+		   i->uid, i->gid, i->home, i->init ? "yes" : "no",
+		   i->systemd ? "yes" : "no", i->os, i->libdir);
 	return 0;
 }

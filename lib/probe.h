@@ -17,6 +17,7 @@ struct image_info {
 	unsigned long uid, gid;
 	char *home;
 	bool init;          /* /sbin/init is, or leads by symlinks to, a file */
+	bool systemd;       /* ... named systemd (/lib/systemd/systemd) */
 	char *os;           /* os-release ID; "linux" when there is none */
 	char *os_like;      /* ID_LIKE, or NULL */
 	const char *libdir; /* osrelease_libdir(os, os_like) */
@@ -46,6 +47,11 @@ int image_probe(docker *d, const struct image_probe_opts *o,
 		struct image_info *out, eb_err *e);
 void image_info_free(struct image_info *i);
 
+/* True when /sbin/init's links lead to target, a file named systemd: the
+ * image boots systemd (Debian's /lib/systemd/systemd, Fedora's
+ * /usr/lib/systemd/systemd). */
+bool init_is_systemd(const char *target);
+
 /* image_probe through a cache in dir (made 0700 when missing): the result
  * is kept per image ID (GET /images/NAME/json) and USER, in one file
  * "probe-ALGO-HEX" (the last image probed; others are removed). *hit says
@@ -55,8 +61,9 @@ int image_probe_cached(docker *d, const struct image_probe_opts *o,
 		       const char *dir, struct image_info *out, bool *hit,
 		       eb_err *e);
 /* Appends the probe's result: "uid N", "gid N", "home DIR", "init yes|no",
- * "os ID", "libdir DIR" lines, or with json one object {"uid","gid","home",
- * "init" (a boolean),"os","libdir"} and a newline. -1 when a value cannot
+ * "systemd yes|no", "os ID", "libdir DIR" lines, or with json one object
+ * {"uid","gid","home","init","systemd" (booleans),"os","libdir"} and a
+ * newline. -1 when a value cannot
  * be written as one line word (a home with whitespace): it is refused,
  * never mangled. */
 int image_info_format(const struct image_info *i, bool json, buf *out,

@@ -16,7 +16,7 @@
  * image is already in the data root, need not read it again. One file per
  * directory, for the last image probed, so the cache stays one file. */
 
-#define CACHE_MAGIC "envbox-probe 1"
+#define CACHE_MAGIC "envbox-probe 2"
 #define CACHE_MAX 8192
 
 char *image_cache_file(const char *dir, const char *id)
@@ -70,33 +70,36 @@ int image_cache_parse(const char *s, size_t len, const char *user,
 		      struct image_info *out)
 {
 	const char *p = s, *end = s + len;
-	char *v[8] = { NULL };
+	char *v[9] = { NULL };
 	static const char *const keys[] = { "magic", "user", "uid", "gid",
-					    "home", "init", "os", "os_like" };
+					    "home", "init", "systemd", "os",
+					    "os_like" };
 	int ret = -1;
 
 	memset(out, 0, sizeof *out);
 	if (len < sizeof CACHE_MAGIC || memcmp(s, CACHE_MAGIC "\n", sizeof CACHE_MAGIC))
 		return -1;
 	p += sizeof CACHE_MAGIC;
-	for (size_t i = 1; i < 8; i++)
+	for (size_t i = 1; i < 9; i++)
 		if (!(v[i] = cache_line(&p, end, keys[i])))
 			goto out;
 	if (p != end || strcmp(v[1], user) || !cache_number(v[2], &out->uid) ||
 	    !cache_number(v[3], &out->gid) || v[4][0] != '/' ||
-	    (strcmp(v[5], "yes") && strcmp(v[5], "no")) || !osrelease_valid_id(v[6]))
+	    (strcmp(v[5], "yes") && strcmp(v[5], "no")) ||
+	    (strcmp(v[6], "yes") && strcmp(v[6], "no")) || !osrelease_valid_id(v[7]))
 		goto out;
 	out->home = v[4];
 	out->init = !strcmp(v[5], "yes");
-	out->os = v[6];
-	out->os_like = v[7][0] ? v[7] : NULL;
+	out->systemd = !strcmp(v[6], "yes");
+	out->os = v[7];
+	out->os_like = v[8][0] ? v[8] : NULL;
 	out->libdir = osrelease_libdir(out->os, out->os_like);
-	v[4] = v[6] = NULL;
+	v[4] = v[7] = NULL;
 	if (out->os_like)
-		v[7] = NULL;
+		v[8] = NULL;
 	ret = 0;
 out:
-	for (size_t i = 0; i < 8; i++)
+	for (size_t i = 0; i < 9; i++)
 		free(v[i]);
 	if (ret < 0) {
 		free(out->home);
@@ -113,9 +116,10 @@ int image_cache_format(const struct image_info *i, const char *user, buf *out)
 	if (strchr(user, '\n') || strchr(i->home, '\n') ||
 	    (i->os_like && strchr(i->os_like, '\n')))
 		return -1;
-	buf_printf(out, "%s\nuser %s\nuid %lu\ngid %lu\nhome %s\ninit %s\nos %s\nos_like %s\n",
+	buf_printf(out, "%s\nuser %s\nuid %lu\ngid %lu\nhome %s\ninit %s\nsystemd %s\nos %s\nos_like %s\n",
 		   CACHE_MAGIC, user, i->uid, i->gid, i->home,
-		   i->init ? "yes" : "no", i->os, i->os_like ? i->os_like : "");
+		   i->init ? "yes" : "no", i->systemd ? "yes" : "no", i->os,
+		   i->os_like ? i->os_like : "");
 	return 0;
 }
 

@@ -69,9 +69,9 @@ bool probe_stopped(const struct probe *pr, eb_err *e)
  * image. 1: a regular file (its bytes in data when want_data; else data
  * may hold only the start of the archive); 0: nothing there, a dangling
  * link, a link loop, or not a regular file (why says which); -1: e says
- * what failed. */
+ * what failed; target as probefile.h says. */
 int probe_lookup(struct probe *pr, const char *path, bool want_data, buf *data,
-		 eb_err *why, eb_err *e)
+		 char **target, eb_err *why, eb_err *e)
 {
 	tar_entry *ent;
 	char *cur;
@@ -86,6 +86,8 @@ int probe_lookup(struct probe *pr, const char *path, bool want_data, buf *data,
 		buf_reset(data);
 		if (k->rc == 1 && want_data)
 			buf_add(data, k->data.p, k->data.len);
+		if (k->rc == 1 && target)
+			*target = xstrdup(k->at);
 		*why = k->why;
 		return k->rc;
 	}
@@ -206,7 +208,10 @@ int probe_lookup(struct probe *pr, const char *path, bool want_data, buf *data,
 		}
 	}
 out:
-	free(cur);
+	if (ret == 1 && target)
+		*target = cur;
+	else
+		free(cur);
 	free(ent);
 	return ret;
 }

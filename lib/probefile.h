@@ -54,11 +54,12 @@ bool probe_stopped(const struct probe *pr, eb_err *e);
 
 /* Looks path up in the probe container, following symlinks inside the
  * image. 1: a regular file (its bytes in data when want_data; else data
- * may hold only the start of the archive); 0: nothing there, a dangling
+ * may hold only the start of the archive; the path the links led to in
+ * *target when target is not NULL, owned); 0: nothing there, a dangling
  * link, a link loop, or not a regular file (why says which); -1: e says
  * what failed. What probe_prefetch learned is answered from pr->known. */
 int probe_lookup(struct probe *pr, const char *path, bool want_data, buf *data,
-		 eb_err *why, eb_err *e);
+		 char **target, eb_err *why, eb_err *e);
 
 /* Fills pr->known for the paths the probe reads (/etc/passwd, both
  * os-release files, /sbin/init). Never fails: what it cannot learn is left

@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,4 +259,31 @@ long long mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+char *prefix_path(const char *exe, const char *under_prefix, const char *fallback)
+{
+	const char *slash = exe ? strrchr(exe, '/') : NULL;
+	size_t n;
+
+	if (!slash || exe[0] != '/')
+		return xstrdup(fallback);
+	/* The directory above the binary's: /usr/local for /usr/local/bin/x. */
+	n = (size_t)(slash - exe);
+	while (n > 0 && exe[n - 1] != '/')
+		n--;
+	if (n == 0) /* a binary in "/": the prefix is "/" */
+		return xasprintf("/%s", under_prefix);
+	return xasprintf("%.*s%s", (int)n, exe, under_prefix);
+}
+
+char *installed_path(const char *under_prefix, const char *fallback)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+
+	if (n <= 0)
+		return xstrdup(fallback);
+	exe[n] = 0;
+	return prefix_path(exe, under_prefix, fallback);
 }

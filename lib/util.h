@@ -67,6 +67,12 @@ const char *str_control(const char *s);
 /* Milliseconds on the monotonic clock: for deadlines and durations. */
 long long mono_ms(void);
 
+/* A file installed with envbox: PREFIX/under_prefix for a binary at
+ * exe = PREFIX/bin/NAME (an absolute path), fallback when exe is NULL or
+ * relative. installed_path does it for this process's binary. Owned. */
+char *prefix_path(const char *exe, const char *under_prefix, const char *fallback);
+char *installed_path(const char *under_prefix, const char *fallback);
+
 /* Reads a whole file (at most max bytes) into *out; -1 with e filled. */
 int read_file(const char *path, size_t max, buf *out, eb_err *e);
 

@@ -16,7 +16,7 @@ setup_file() {
 }
 
 teardown_file() {
-	outer_rm "$WS"
+	outer_rm "$WS" envbox-vm-v1-on
 }
 
 setup() {
@@ -42,6 +42,11 @@ setup() {
 	wait_ready "$WS"
 	run docker inspect -f '{{.HostConfig.CgroupnsMode}}' "$WS"
 	assert_output host
+	# No nesting on v1: said once, and the workspace as without it.
+	run docker logs "$WS"
+	assert_output --partial 'Docker inside the workspace needs cgroup v2 or sysbox'
+	run docker exec "$WS" docker inspect -f '{{.HostConfig.Privileged}} {{.HostConfig.CapAdd}}' workspace_cvm
+	assert_output 'false []'
 	run ws "$WS" -u coder workspace_cvm id
 	assert_success
 	assert_output "uid=1000(coder) gid=1000(coder) groups=1000(coder)"
@@ -64,4 +69,15 @@ setup() {
 	run docker inspect -f '{{.State.ExitCode}}' "$WS"
 	assert_output 0
 	((took < 30))
+}
+
+@test "ENVBOX_NESTING=on on cgroup v1: startup fails at once, saying why" {
+	outer_run envbox-vm-v1-on -e ENVBOX_NESTING=on
+	run wait_exit envbox-vm-v1-on 120
+	assert_success
+	assert_output 1
+	run docker logs envbox-vm-v1-on
+	assert_output --partial 'ENVBOX_NESTING=on: Docker inside the workspace needs a cgroup v2 host or sysbox'
+	refute_output --partial 'Waiting for dockerd'
+	outer_rm envbox-vm-v1-on
 }

@@ -10,8 +10,8 @@
 #   vm.sh test [SUITE.bats...]   boot, run the suites in the guest, print
 #                                their TAP, exit with their status; without
 #                                suites, two machines: cgroup v2 with
-#                                tests/vm/cgroup2.bats, cgroup v1 with
-#                                tests/vm/cgroup1.bats
+#                                tests/vm/cgroup2.bats and nesting.bats,
+#                                cgroup v1 with tests/vm/cgroup1.bats
 #   vm.sh shell                  the same guest, a shell on the console
 #   vm.sh build                  only build what is missing
 #
@@ -240,8 +240,12 @@ disk() {
 # same Debian docker.io as this machine's.
 envbox_image() {
 	local key t0 data tmp
-	key=$(cd "$SRC" && find Dockerfile .dockerignore Makefile applets lib docs scripts/md2man \
-		-type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)
+	# The sources the Dockerfile copies, and the workspace images' recipe.
+	key=$({
+		cd "$SRC" && find Dockerfile .dockerignore Makefile applets lib docs scripts/md2man \
+			scripts/cgroup-v2-prelude profiles -type f -print0
+		printf '%s\0' "$HERE/nesting.Dockerfile"
+	} | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)
 	IMAGE_DISK=$CACHE/envbox-image-$(date +%Y%m)-$key.img
 	[ -s "$IMAGE_DISK" ] && return 0
 	t0=$(date +%s)
@@ -265,6 +269,8 @@ envbox_image() {
 		die "docker build failed (the whole log: $OUT/image-build.log)"
 	fi
 	say "envbox image: built in $(($(date +%s) - t0)) s"
+	mkdir -p "$tmp/disk"
+	ws_images "$tmp/disk/registry"
 	docker save envbox:latest -o "$tmp/image.tar"
 	# Keep what makes the next build fast, not old images.
 	docker image prune -f --filter until=168h >/dev/null 2>&1 || :
@@ -274,7 +280,6 @@ envbox_image() {
 	docker load -i "$tmp/image.tar" >/dev/null
 	dockerd_stop
 	unmount_under "$tmp/docker"
-	mkdir "$tmp/disk"
 	mv "$tmp/docker/image" "$tmp/docker/overlay2" "$tmp/disk/"
 	truncate -s 8G "$IMAGE_DISK.tmp"
 	mke2fs -q -F -t ext4 -L envbox-docker -d "$tmp/disk" "$IMAGE_DISK.tmp"
@@ -285,6 +290,38 @@ envbox_image() {
 		[ "$old" = "$IMAGE_DISK" ] || rm -f "$old"
 	done
 	say "envbox image: loaded into $IMAGE_DISK in $(($(date +%s) - t0)) s in all"
+}
+
+# ws_images DIR: the nesting suite's workspace images (nesting.Dockerfile)
+# built by the dockerd of envbox_image and pushed into a registry storing
+# them in DIR, which goes onto the image disk: the guest's registry serves
+# them from there (pushing 300 MB in the guest, gzip under TCG, takes
+# minutes). A registry of our own on the loopback, for the push alone.
+ws_images() {
+	local dir=$1 port=45871 cfg reg_pid t i
+	mkdir -p "$dir"
+	cfg=$(dirname "$dir")/../registry.yml
+	printf '%s\n' 'version: 0.1' 'log: {level: warn}' \
+		"storage: {filesystem: {rootdirectory: $dir}}" "http: {addr: \"127.0.0.1:$port\"}" >"$cfg"
+	docker-registry serve "$cfg" >"$OUT/ws-registry.log" 2>&1 &
+	reg_pid=$!
+	for ((i = 0; i < 100; i++)); do
+		curl -sf -o /dev/null "http://127.0.0.1:$port/v2/" && break
+		sleep 0.1
+	done
+	for t in dind systemd; do
+		if ! DOCKER_BUILDKIT=0 docker build --network=host --build-arg BASE_IMAGE=envbox-base:bookworm \
+			--target "$t" -t "127.0.0.1:$port/ws/$t:1" -f "$HERE/nesting.Dockerfile" "$HERE" \
+			>>"$OUT/image-build.log" 2>&1 ||
+			! docker push "127.0.0.1:$port/ws/$t:1" >>"$OUT/image-build.log" 2>&1; then
+			kill "$reg_pid" 2>/dev/null
+			tail -n 40 "$OUT/image-build.log" >&2
+			die "the workspace image ws/$t failed (the whole log: $OUT/image-build.log)"
+		fi
+	done
+	kill "$reg_pid" 2>/dev/null
+	wait "$reg_pid" 2>/dev/null || :
+	say "workspace images: ws/dind:1 and ws/systemd:1 in the disk's registry"
 }
 
 # dockerd makes its data root a mount point and leaves it so.
@@ -416,7 +453,8 @@ boot() {
 	say "passed: cgroup $cgroup (TAP and logs in $res)"
 }
 
-# Without suites, two machines: cgroup v2 (tests/vm/cgroup2.bats) and
+# Without suites, two machines: cgroup v2 (tests/vm/cgroup2.bats and
+# nesting.bats) and
 # cgroup v1 (tests/vm/cgroup1.bats); VM_CGROUP picks one. With suites,
 # one machine: VM_CGROUP, v2 by default.
 run_test() {
@@ -427,7 +465,7 @@ run_test() {
 		boot "${VM_CGROUP:-v2}" "$@" || status=1
 	else
 		if [ "${VM_CGROUP:-v2}" = v2 ]; then
-			boot v2 "$HERE/cgroup2.bats" || status=1
+			boot v2 "$HERE/cgroup2.bats" "$HERE/nesting.bats" || status=1
 		fi
 		if [ "${VM_CGROUP:-v1}" = v1 ]; then
 			boot v1 "$HERE/cgroup1.bats" || status=1
