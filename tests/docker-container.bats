@@ -29,8 +29,25 @@ setup_file() {
 }
 
 teardown_file() {
+	local id
+	# Every container's id, for the nesting cgroups below.
+	envbox-docker api GET '/containers/json?all=1' 2>/dev/null |
+		python3 -c 'import json,sys; [print(c["Id"]) for c in json.load(sys.stdin)]' \
+			>>"$BATS_FILE_TMPDIR/nest-ids" 2>/dev/null || :
 	dockerd_stop
 	[ -z "${CTR_DIR:-}" ] || rm -rf "$CTR_DIR"
+	# What --nesting made under $UNIFIED/docker and a failed test left;
+	# never docker/ itself (not this suite's alone).
+	if [ -f "$BATS_FILE_TMPDIR/nest-ids" ]; then
+		while read -r id; do
+			nest_rmdir "$id"
+		done <"$BATS_FILE_TMPDIR/nest-ids"
+	fi
+	if [ -n "${CTR_DIR:-}" ] && [ -d "$UNIFIED/${CTR_DIR##*/}" ]; then
+		rmdir "$UNIFIED/${CTR_DIR##*/}"/docker/*/init 2>/dev/null || :
+		rmdir "$UNIFIED/${CTR_DIR##*/}"/docker/* 2>/dev/null || :
+		rmdir "$UNIFIED/${CTR_DIR##*/}/docker" "$UNIFIED/${CTR_DIR##*/}" 2>/dev/null || :
+	fi
 }
 
 # field NAME PATH: a value from GET /containers/NAME/json, PATH dotted
@@ -52,6 +69,42 @@ running() {
 
 container_count() {
 	envbox-docker api GET '/containers/json?all=1' | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
+}
+
+# This machine is cgroup v1 with a cgroup2 hierarchy mounted here (hybrid).
+# runc (1.1) puts each container in it too, at docker/ID like the v1
+# controllers: ENVBOX_CGROUP_ROOT points --nesting at it as at a v2 host's
+# /sys/fs/cgroup.
+UNIFIED=/sys/fs/cgroup/unified
+
+need_unified() {
+	[ "$(stat -f -c %T "$UNIFIED" 2>/dev/null)" = cgroup2fs ] ||
+		skip "no cgroup2 hierarchy at $UNIFIED"
+	[ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] ||
+		skip "a cgroup v2 host: runc takes /sys/fs/cgroup itself"
+}
+
+# nest_created ID: an id create --nesting printed, whose cgroup directory
+# teardown_file removes should the test not get that far.
+nest_created() {
+	if [[ $1 =~ ^[0-9a-f]{64}$ ]]; then
+		echo "$1" >>"$BATS_FILE_TMPDIR/nest-ids"
+	fi
+}
+
+# nest_rmdir ID: $UNIFIED/docker/ID (and an init/ in it) removed; quiet.
+nest_rmdir() {
+	[[ $1 =~ ^[0-9a-f]{64}$ ]] || return 0
+	rmdir "$UNIFIED/docker/$1/init" 2>/dev/null || :
+	rmdir "$UNIFIED/docker/$1" 2>/dev/null || :
+}
+
+# inner_cap NAME BIT: 1 when bit BIT of CapEff of NAME's PID 1 is set.
+inner_cap() {
+	local hex
+	hex=$(envbox-docker exec "$1" -- awk '/^CapEff:/ { print $2 }' /proc/1/status)
+	[[ $hex =~ ^[0-9a-f]{16}$ ]] || return 1
+	echo $(((16#$hex >> $2) & 1))
 }
 
 @test "create: the defaults — sleep infinity, hostname NAME, root, runc, never privileged" {
@@ -239,6 +292,227 @@ container_count() {
 	run envbox-docker create ctr-noimage ebt-ctr:missing </dev/null
 	assert_failure 1
 	assert_output --regexp "^envbox-docker: POST /containers/create\?name=ctr-noimage: No such image: ebt-ctr:missing \(HTTP 404\)$"
+}
+
+@test "create --nesting: the cgroup handed to UID:GID; SYS_ADMIN, NET_ADMIN, no AppArmor, /proc unmasked, the seccomp profile" {
+	need_unified
+	run --separate-stderr env ENVBOX_CGROUP_ROOT=$UNIFIED \
+		envbox-docker create ctr-nest ebt-ctr:plain --nesting 100000:100000 </dev/null
+	nest_created "$output"
+	assert_success
+	assert_output --regexp '^[0-9a-f]{64}$'
+	[ -z "$stderr" ]
+	id=$output
+	dir=$UNIFIED/docker/$id
+	# The directory and the three files a delegate writes; the rest root's.
+	run stat -c '%u:%g %n' "$dir" "$dir/cgroup.procs" "$dir/cgroup.subtree_control" \
+		"$dir/cgroup.threads" "$dir/cgroup.max.depth" "$dir/cgroup.max.descendants"
+	assert_success
+	assert_output - <<-EOF
+	100000:100000 $dir
+	100000:100000 $dir/cgroup.procs
+	100000:100000 $dir/cgroup.subtree_control
+	100000:100000 $dir/cgroup.threads
+	0:0 $dir/cgroup.max.depth
+	0:0 $dir/cgroup.max.descendants
+	EOF
+
+	[ "$(field ctr-nest HostConfig.Privileged)" = false ]
+	[ "$(field ctr-nest HostConfig.CapAdd)" = '["SYS_ADMIN", "NET_ADMIN"]' ]
+	[ "$(field ctr-nest HostConfig.CgroupnsMode)" = private ]
+	[ "$(field ctr-nest HostConfig.CgroupParent)" = /docker ]
+	[ "$(field ctr-nest HostConfig.MaskedPaths)" = '[]' ]
+	[ "$(field ctr-nest HostConfig.ReadonlyPaths)" = '[]' ]
+	# apparmor=unconfined, and the installed profile as seccomp=JSON.
+	run python3 -c '
+import json, sys
+opts = json.load(sys.stdin)["HostConfig"]["SecurityOpt"]
+print(" ".join(o.split("=")[0] + "=" + ("JSON" if o.startswith("seccomp=") else o.split("=", 1)[1]) for o in opts))
+seccomp = [o[len("seccomp="):] for o in opts if o.startswith("seccomp=")]
+profile = json.loads(seccomp[0])
+print("pivot_root" in [n for r in profile["syscalls"] for n in r["names"]])
+print(profile == json.load(open(sys.argv[1])))' "$ENVBOX_PREFIX/share/envbox/seccomp-nesting.json" \
+		< <(envbox-docker api GET /containers/ctr-nest/json)
+	assert_success
+	assert_output - <<-'EOF'
+	apparmor=unconfined seccomp=JSON
+	True
+	True
+	EOF
+
+	# dockerd takes the profile: the workspace runs, filtered (2).
+	envbox-docker start ctr-nest
+	run envbox-docker exec ctr-nest -- awk '/^Seccomp:/ { print $2 }' /proc/1/status
+	assert_success
+	assert_output 2
+	[ "$(inner_cap ctr-nest 21)" = 1 ] # CAP_SYS_ADMIN
+	[ "$(inner_cap ctr-nest 12)" = 1 ] # CAP_NET_ADMIN
+	# Nothing of /proc covered: no mount below it (docker masks
+	# /proc/kcore, where the kernel has one, /proc/keys... with /dev/null
+	# and makes /proc/sys read-only).
+	run envbox-docker exec ctr-nest -- awk '$5 ~ "^/proc/"' /proc/self/mountinfo
+	assert_success
+	assert_output ''
+	# runc (1.1, hybrid) joins the unified hierarchy too: PID 1 is in the
+	# directory as envbox-docker left it, still the workspace's.
+	pid=$(field ctr-nest State.Pid)
+	run awk -F: '$1 == 0 { print $3 }' "/proc/$pid/cgroup"
+	assert_output "/docker/$id"
+	[ "$(stat -c %u:%g "$dir" "$dir/cgroup.procs")" = "$(printf '100000:100000\n100000:100000')" ]
+
+	# Against a workspace without --nesting: masked, neither capability.
+	running ctr-nest-not
+	run envbox-docker exec ctr-nest-not -- awk '$5 ~ "^/proc/" { print $5 }' /proc/self/mountinfo
+	assert_line /proc/keys
+	assert_line /proc/sys
+	if [ -e /proc/kcore ]; then
+		assert_line /proc/kcore
+	fi
+	[ "$(inner_cap ctr-nest-not 21)" = 0 ]
+	[ "$(inner_cap ctr-nest-not 12)" = 0 ]
+	[ "$(field ctr-nest-not HostConfig.CapAdd)" = null ]
+
+	envbox-docker rm --force ctr-nest
+	nest_rmdir "$id"
+	[ ! -e "$dir" ]
+}
+
+@test "create --nesting --start: PID 1 moved to init/, which is the workspace's too; no warning" {
+	need_unified
+	run --separate-stderr env ENVBOX_CGROUP_ROOT=$UNIFIED \
+		envbox-docker create ctr-nest-start ebt-ctr:plain --nesting 100000:100000 --start </dev/null
+	nest_created "$output"
+	assert_success
+	assert_output --regexp '^[0-9a-f]{64}$'
+	id=$output
+	dir=$UNIFIED/docker/$id
+	[[ $stderr != *warning* ]]
+	[[ $stderr != *"did not start"* ]]
+	[ "$(field ctr-nest-start State.Running)" = true ]
+	# The prelude: every process in init/, none left in the parent.
+	pid=$(field ctr-nest-start State.Pid)
+	run awk -F: '$1 == 0 { print $3 }' "/proc/$pid/cgroup"
+	assert_output "/docker/$id/init"
+	[ -z "$(cat "$dir/cgroup.procs")" ]
+	grep -qx "$pid" "$dir/init/cgroup.procs"
+	run stat -c '%u:%g %n' "$dir/init" "$dir/init/cgroup.procs" "$dir/init/cgroup.subtree_control" \
+		"$dir/init/cgroup.threads" "$dir/init/cgroup.max.depth"
+	assert_output - <<-EOF
+	100000:100000 $dir/init
+	100000:100000 $dir/init/cgroup.procs
+	100000:100000 $dir/init/cgroup.subtree_control
+	100000:100000 $dir/init/cgroup.threads
+	0:0 $dir/init/cgroup.max.depth
+	EOF
+	run envbox-docker exec ctr-nest-start -- true
+	assert_success
+
+	envbox-docker rm --force ctr-nest-start
+	nest_rmdir "$id"
+	[ ! -e "$dir" ]
+}
+
+@test "create --nesting --start: a workspace that runc starts elsewhere is a warning, exit 0, and the directory removed" {
+	need_unified
+	# A cgroup root that is not runc's: a cgroup of its own in the
+	# hierarchy, so envbox-docker makes ROOT/docker/ID where runc never
+	# looks (another cgroup parent or driver).
+	root=$UNIFIED/${CTR_DIR##*/}
+	mkdir -p "$root"
+	run --separate-stderr env ENVBOX_CGROUP_ROOT=$root \
+		envbox-docker create ctr-nest-else ebt-ctr:plain --nesting 100000:100000 --start </dev/null
+	nest_created "$output"
+	assert_success
+	assert_output --regexp '^[0-9a-f]{64}$'
+	id=$output
+	[[ $stderr == *"warning"*"did not start in $root/docker/$id "* ]]
+	[ "$(grep -c 'did not start in' <<<"$stderr")" = 1 ]
+	[ "$(field ctr-nest-else State.Running)" = true ]
+	[ ! -e "$root/docker/$id" ]
+	run envbox-docker exec ctr-nest-else -- true
+	assert_success
+	envbox-docker rm --force ctr-nest-else
+	nest_rmdir "$id"
+}
+
+@test "create --nesting on a cgroup v1 /sys/fs/cgroup: exit 1, one line, nothing created or removed" {
+	[ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] || skip "/sys/fs/cgroup is cgroup v2 here"
+	running ctr-nest-keep
+	keep=$(field ctr-nest-keep Id)
+	before=$(container_count)
+	for name in ctr-nest-v1 ctr-nest-keep; do
+		run --separate-stderr env -u ENVBOX_CGROUP_ROOT \
+			envbox-docker create "$name" ebt-ctr:plain --nesting 100000:100000 --start </dev/null
+		assert_failure 1
+		assert_output ''
+		[ "${#stderr_lines[@]}" = 1 ]
+		[[ $stderr == "envbox-docker: "*"/sys/fs/cgroup is not cgroup v2"* ]]
+	done
+	[ "$(container_count)" = "$before" ]
+	[ "$(field ctr-nest-keep Id)" = "$keep" ]
+	[ "$(field ctr-nest-keep State.Running)" = true ]
+	run envbox-docker api GET /containers/ctr-nest-v1/json
+	assert_failure 1
+	assert_output --partial "(HTTP 404)"
+}
+
+@test "create --nesting, --seccomp: bad values exit 2, a bad profile exits 1, and nothing is created" {
+	need_unified
+	running ctr-nest-keep2
+	keep=$(field ctr-nest-keep2 Id)
+	before=$(container_count)
+	cgroups_before=$(ls "$UNIFIED/docker" 2>/dev/null || :)
+	profile=$ENVBOX_PREFIX/share/envbox/seccomp-nesting.json
+	export ENVBOX_CGROUP_ROOT=$UNIFIED
+
+	run envbox-docker create ctr-nest-keep2 ebt-ctr:plain --seccomp "$profile" </dev/null
+	assert_failure 2
+	assert_line --index 0 --partial -- '--seccomp'
+	assert_line --index 1 "Try 'envbox-docker --help'."
+	for v in 1:2:3 x 4294967295:1 1: :1 -1:1 100000 ''; do
+		run envbox-docker create ctr-nest-keep2 ebt-ctr:plain --nesting "$v" </dev/null
+		assert_failure 2
+		assert_line --index 0 --partial -- "--nesting \"$v\""
+		assert_line --index 1 "Try 'envbox-docker --help'."
+	done
+
+	echo "not json" >"$BATS_TEST_TMPDIR/bad.json"
+	echo '["SCMP_ACT_ALLOW"]' >"$BATS_TEST_TMPDIR/array.json"
+	for f in "$BATS_TEST_TMPDIR/bad.json" "$BATS_TEST_TMPDIR/array.json"; do
+		run envbox-docker create ctr-nest-keep2 ebt-ctr:plain --nesting 100000:100000 --seccomp "$f" </dev/null
+		assert_failure 1
+		assert_output "envbox-docker: --seccomp $f: not a JSON object (a seccomp profile as dockerd takes it)"
+	done
+	run envbox-docker create ctr-nest-keep2 ebt-ctr:plain --nesting 100000:100000 \
+		--seccomp "$BATS_TEST_TMPDIR/missing.json" </dev/null
+	assert_failure 1
+	assert_output --regexp "^envbox-docker: --seccomp: .*$BATS_TEST_TMPDIR/missing.json.*No such file or directory"
+	[ "${#lines[@]}" = 1 ]
+
+	[ "$(container_count)" = "$before" ]
+	[ "$(field ctr-nest-keep2 Id)" = "$keep" ]
+	[ "$(field ctr-nest-keep2 State.Running)" = true ]
+	[ "$(ls "$UNIFIED/docker" 2>/dev/null || :)" = "$cgroups_before" ]
+}
+
+@test "create --systemd: stop signal SIGRTMIN+3, tmpfs on /run and /run/lock; without it /run is the image's" {
+	envbox-docker create ctr-systemd ebt-ctr:plain --systemd </dev/null >/dev/null
+	[ "$(field ctr-systemd Config.StopSignal)" = SIGRTMIN+3 ]
+	envbox-docker start ctr-systemd
+	run envbox-docker exec ctr-systemd -- awk '$2 == "/run" || $2 == "/run/lock" { print $2, $3 }' /proc/mounts
+	assert_success
+	assert_output - <<-'EOF'
+	/run tmpfs
+	/run/lock tmpfs
+	EOF
+	# Not nesting: nothing of it comes along.
+	[ "$(field ctr-systemd HostConfig.CapAdd)" = null ]
+
+	running ctr-nosystemd
+	[ "$(field ctr-nosystemd Config.StopSignal)" != SIGRTMIN+3 ]
+	run envbox-docker exec ctr-nosystemd -- awk '$2 == "/run" || $2 == "/run/lock" { print $2, $3 }' /proc/mounts
+	assert_success
+	assert_output ''
 }
 
 @test "start, stop and rm; again is fine for start and stop; a missing container is the daemon's 404" {

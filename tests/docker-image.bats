@@ -313,6 +313,7 @@ attempts() { grep -c 'attempt [0-9]* failed' <<<"$1" || true; }
 gid 1000
 home /home/coder
 init yes
+systemd no
 os debian
 libdir /usr/lib/x86_64-linux-gnu"
 	assert_no_containers
@@ -336,7 +337,7 @@ libdir /usr/lib/x86_64-linux-gnu"
 	assert_line "libdir /usr/lib"
 	run --separate-stderr envbox-docker probe "$REG/ebt/noinit:v1" coder --json
 	assert_success
-	assert_output '{"uid":1000,"gid":1000,"home":"/home/coder","init":false,"os":"alpine","libdir":"/usr/lib"}'
+	assert_output '{"uid":1000,"gid":1000,"home":"/home/coder","init":false,"systemd":false,"os":"alpine","libdir":"/usr/lib"}'
 	assert_no_containers
 }
 
@@ -345,8 +346,13 @@ libdir /usr/lib/x86_64-linux-gnu"
 	run --separate-stderr envbox-docker probe "$REG/ebt/links:v1" coder
 	assert_success
 	assert_line "init yes"
+	# The chain ends at /lib/systemd/systemd: a systemd image.
+	assert_line "systemd yes"
 	assert_line "os fedora"
 	assert_line "libdir /usr/lib64"
+	ENVBOX_PROBE_SLOW=1 run --separate-stderr envbox-docker probe "$REG/ebt/links:v1" coder
+	assert_success
+	assert_line "systemd yes"
 	assert_no_containers
 }
 
@@ -437,15 +443,24 @@ archive_requests() {
 	assert_line "uid 0"
 	assert_equal "$(sed -n 2p "$cache/probe-${id/:/-}")" "user root"
 	# A damaged file is a miss, rewritten.
-	printf 'envbox-probe 1\nuser root\nuid 12\n' >"$cache/probe-${id/:/-}"
+	printf 'envbox-probe 2\nuser root\nuid 12\n' >"$cache/probe-${id/:/-}"
 	run envbox-docker probe "$REG/ebt/links:v1" root --cache "$cache"
 	assert_success
 	assert_line "uid 0"
 	assert_equal "$(sed -n 3p "$cache/probe-${id/:/-}")" "uid 0"
+	# So is a whole file of the version before (no systemd line): it
+	# would say this systemd image boots something else.
+	printf 'envbox-probe 1\nuser root\nuid 12\ngid 0\nhome /root\ninit yes\nos fedora\nos_like \n' \
+		>"$cache/probe-${id/:/-}"
+	run envbox-docker probe "$REG/ebt/links:v1" root --cache "$cache"
+	assert_success
+	assert_line "uid 0"
+	assert_line "systemd yes"
+	assert_equal "$(sed -n 1p "$cache/probe-${id/:/-}")" "envbox-probe 2"
 	# Another image: its file replaces the first one.
 	run envbox-docker probe "$REG/ebt/noinit:v1" coder --cache "$cache" --json
 	assert_success
-	assert_output '{"uid":1000,"gid":1000,"home":"/home/coder","init":false,"os":"alpine","libdir":"/usr/lib"}'
+	assert_output '{"uid":1000,"gid":1000,"home":"/home/coder","init":false,"systemd":false,"os":"alpine","libdir":"/usr/lib"}'
 	[ "$(ls "$cache" | wc -l)" -eq 1 ]
 	[ ! -e "$cache/probe-${id/:/-}" ]
 	# A cache that cannot be written is no error.

@@ -116,6 +116,14 @@ PY
 	[ "$(inspect '{{.HostConfig.Runtime}}')" = runc ]
 }
 
+@test "step 3: no nesting on this cgroup v1 host: one warning, the workspace as without it" {
+	run jq -r '.output' "$EB_OUT"
+	assert_line 'warning: Docker inside the workspace needs cgroup v2 or sysbox: this host is cgroup v1, so the workspace cannot run dockerd or systemd'
+	refute_output --partial 'Nesting: the workspace can run'
+	run inspect '{{.HostConfig.Privileged}} {{.HostConfig.CapAdd}} {{json .HostConfig.SecurityOpt}}'
+	assert_output 'false [] null'
+}
+
 @test "step 4: dockerd runs userns-remapped, with the bridge's first address and eth0's MTU" {
 	run docker info -f '{{json .SecurityOptions}}'
 	assert_output --partial userns

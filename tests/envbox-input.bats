@@ -90,6 +90,8 @@ refused() {
 	refused CODER_USR_LIB_DIR CODER_ADD_GPU=true
 	refused CODER_INNER_ENVS "CODER_INNER_ENVS=A B"
 	refused CODER_EXTRA_CERTS_PATH CODER_EXTRA_CERTS_PATH=/nonexistent/ca.crt
+	refused ENVBOX_NESTING ENVBOX_NESTING=maybe
+	[[ $REFUSED_STDERR == *'ENVBOX_NESTING \"maybe\": expected auto, on or off'* ]] || fail "$REFUSED_STDERR"
 }
 
 @test "security: a control character in a value that becomes a line is refused, naming the variable" {
@@ -140,6 +142,17 @@ refused() {
 	umount "$EB_DIR/ovl"
 	assert_failure 1
 	[[ $stderr == *'"Host check: cannot start: '"$EB_DIR/ovl/docker"' is on the container'"'"'s own root (overlay), where overlay2 cannot work: mount a volume at '"$EB_DIR/ovl/docker"'"'* ]] || fail "$stderr"
+	[[ $stderr != *"Waiting for dockerd"* ]] || fail "dockerd was started: $stderr"
+	[ ! -e "$EB_DIR/d.sock" ] || fail "dockerd started"
+}
+
+@test "ENVBOX_NESTING=on on this cgroup v1 host stops startup before dockerd, saying why" {
+	[ ! -f /sys/fs/cgroup/cgroup.controllers ] || skip "a cgroup v2 host (tests/vm/nesting.bats covers it)"
+	run --separate-stderr env -i PATH="$PATH" ENVBOX_LOG_DIR="$EB_DIR/log" DOCKER_HOST="$DOCKER_HOST" \
+		ENVBOX_DOCKERD_ARGS="--host=unix://$EB_DIR/d.sock --data-root=$EB_DIR/data --exec-root=$EB_DIR/exec --pidfile=$EB_DIR/docker.pid" \
+		ENVBOX_NESTING=on CODER_INNER_IMAGE=registry.example.com/ws:1 CODER_INNER_USERNAME=coder envbox docker
+	assert_failure 1
+	[[ $stderr == *'"ENVBOX_NESTING=on: Docker inside the workspace needs a cgroup v2 host or sysbox, and this host is cgroup v1"'* ]] || fail "$stderr"
 	[[ $stderr != *"Waiting for dockerd"* ]] || fail "dockerd was started: $stderr"
 	[ ! -e "$EB_DIR/d.sock" ] || fail "dockerd started"
 }

@@ -48,6 +48,7 @@ static void defaults(void)
 	CHECK_STR(c.bip, "172.19.0.1/30");
 	CHECK(c.workdir == NULL);
 	CHECK(c.cpus == 0 && c.memory == 0);
+	CHECK_STR(c.nesting, "auto");
 	CHECK(!c.add_tun && !c.add_fuse && !c.add_gpu && !c.debug);
 }
 
@@ -112,6 +113,33 @@ static void refusals(void)
 		CHECK(strstr(msg, cases[i].want) != NULL);
 		if (!strstr(msg, cases[i].want))
 			fprintf(stderr, "  %s gave \"%s\"\n", cases[i].set, msg);
+	}
+}
+
+/* ENVBOX_NESTING: auto, on or off; anything else named. */
+static void nesting(void)
+{
+	static const char *const ok[] = { "auto", "on", "off" };
+	struct envbox_config c;
+
+	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+		char *v = xasprintf("ENVBOX_NESTING=%s", ok[i]);
+		const char *env[] = { BASE, v, NULL };
+
+		CHECK_STR(load(&c, env), "");
+		CHECK_STR(c.nesting, ok[i]);
+		free(v);
+	}
+	{
+		const char *env[] = { BASE, "ENVBOX_NESTING=yes", NULL };
+
+		CHECK_STR(load(&c, env), "ENVBOX_NESTING \"yes\": expected auto, on or off");
+	}
+	{
+		const char *env[] = { BASE, "ENVBOX_NESTING=", NULL };
+
+		CHECK_STR(load(&c, env), "");
+		CHECK_STR(c.nesting, "auto");
 	}
 }
 
@@ -348,6 +376,7 @@ int main(void)
 	everything_set();
 	refusals();
 	required();
+	nesting();
 	names();
 	dockerd_args();
 	no_space_driver();

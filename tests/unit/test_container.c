@@ -146,6 +146,143 @@ static void test_body_escaping(void)
 	free(js);
 }
 
+/* Docker inside: the namespaced capabilities, no AppArmor profile, no
+ * masked /proc paths, a private cgroup namespace under /docker; never
+ * privileged. The seccomp profile is JSON inside a JSON string. */
+static void test_body_nesting(void)
+{
+	struct ctr_opts o = { .name = "ws", .image = "img", .nesting = true };
+	const char *profile = "{\"defaultAction\":\"SCMP_ACT_ERRNO\","
+			      "\"syscalls\":[{\"names\":[\"mount\"],"
+			      "\"action\":\"SCMP_ACT_ALLOW\",\"comment\":\"a \\\\ b\\n\"}]}";
+	const char *lines[] = { "bind /a /b rw", NULL };
+	char *js = body_of(&o, NULL, NULL), *want;
+	json_doc d;
+	eb_err e;
+	int t;
+
+	/* No profile given: dockerd's default, no seccomp= at all. */
+	CHECK_STR(at(js, "HostConfig.Privileged"), "false");
+	CHECK_STR(at(js, "HostConfig.CapAdd"), "[\"SYS_ADMIN\",\"NET_ADMIN\"]");
+	CHECK_STR(at(js, "HostConfig.SecurityOpt"), "[\"apparmor=unconfined\"]");
+	CHECK_STR(at(js, "HostConfig.MaskedPaths"), "[]");
+	CHECK_STR(at(js, "HostConfig.ReadonlyPaths"), "[]");
+	CHECK_STR(at(js, "HostConfig.CgroupnsMode"), "private");
+	CHECK_STR(at(js, "HostConfig.CgroupParent"), "/docker");
+	CHECK(!strstr(js, "seccomp"));
+	/* Nesting is not systemd. */
+	CHECK_STR(at(js, "StopSignal"), "(none)");
+	CHECK_STR(at(js, "HostConfig.Tmpfs"), "(none)");
+	/* The rest as without nesting. */
+	CHECK_STR(at(js, "HostConfig.Runtime"), "runc");
+	CHECK_STR(at(js, "User"), "root");
+	free(js);
+
+	/* A profile: one SecurityOpt string, read back byte for byte. */
+	o.seccomp = profile;
+	js = body_of(&o, NULL, NULL);
+	CHECK(json_parse(&d, js, strlen(js), &e) == 0);
+	t = json_path(&d, 0, "HostConfig.SecurityOpt");
+	CHECK(json_type(&d, t) == JSMN_ARRAY && json_size(&d, t) == 2);
+	json_free(&d);
+	CHECK_STR(at(js, "HostConfig.SecurityOpt[0]"), "apparmor=unconfined");
+	want = xasprintf("seccomp=%s", profile);
+	CHECK_STR(at(js, "HostConfig.SecurityOpt[1]"), want);
+	free(want);
+	/* Escaped once: the profile's quotes and backslashes as \" and \\. */
+	CHECK(strstr(js, "\"seccomp={\\\"defaultAction\\\":\\\"SCMP_ACT_ERRNO\\\",") != NULL);
+	CHECK(strstr(js, "\\\"comment\\\":\\\"a \\\\\\\\ b\\\\n\\\"}]}\"]") != NULL);
+	CHECK_STR(at(js, "HostConfig.Privileged"), "false");
+	CHECK_STR(at(js, "HostConfig.CapAdd[0]"), "SYS_ADMIN");
+	CHECK_STR(at(js, "HostConfig.CapAdd[1]"), "NET_ADMIN");
+	CHECK_STR(at(js, "HostConfig.CapAdd[2]"), "(none)");
+	CHECK_STR(at(js, "HostConfig.CgroupnsMode"), "private");
+	CHECK_STR(at(js, "HostConfig.CgroupParent"), "/docker");
+	free(js);
+
+	/* With limits and binds around it: still one valid document. */
+	o.cpus = 2000;
+	o.memory = 1 << 30;
+	js = body_of(&o, lines, NULL);
+	CHECK(json_parse(&d, js, strlen(js), &e) == 0);
+	json_free(&d);
+	CHECK_STR(at(js, "HostConfig.Memory"), "1073741824");
+	CHECK_STR(at(js, "HostConfig.Binds"), "[\"/a:/b\"]");
+	CHECK_STR(at(js, "HostConfig.CgroupnsMode"), "private");
+	free(js);
+}
+
+/* An image whose init is systemd: its halt signal, tmpfs on /run and
+ * /run/lock; nothing of nesting's. */
+static void test_body_systemd(void)
+{
+	struct ctr_opts o = { .name = "ws", .image = "img", .init = true,
+			      .systemd = true };
+	char *js = body_of(&o, NULL, NULL);
+	json_doc d;
+	eb_err e;
+
+	CHECK(json_parse(&d, js, strlen(js), &e) == 0);
+	json_free(&d);
+	CHECK_STR(at(js, "StopSignal"), "SIGRTMIN+3");
+	CHECK_STR(at(js, "Entrypoint"), "[\"/sbin/init\"]");
+	CHECK_STR(at(js, "HostConfig.Tmpfs./run"), "rw,nosuid,nodev,mode=755");
+	CHECK_STR(at(js, "HostConfig.Tmpfs./run/lock"),
+		  "rw,nosuid,nodev,noexec,mode=1777");
+	CHECK_STR(at(js, "HostConfig.Privileged"), "false");
+	CHECK_STR(at(js, "HostConfig.CapAdd"), "(none)");
+	CHECK_STR(at(js, "HostConfig.SecurityOpt"), "(none)");
+	CHECK_STR(at(js, "HostConfig.MaskedPaths"), "(none)");
+	CHECK_STR(at(js, "HostConfig.CgroupnsMode"), "(none)");
+	CHECK_STR(at(js, "HostConfig.CgroupParent"), "(none)");
+	free(js);
+
+	/* Both: each part once. */
+	o.nesting = true;
+	o.seccomp = "{}";
+	js = body_of(&o, NULL, NULL);
+	CHECK(json_parse(&d, js, strlen(js), &e) == 0);
+	json_free(&d);
+	CHECK_STR(at(js, "StopSignal"), "SIGRTMIN+3");
+	CHECK_STR(at(js, "HostConfig.Tmpfs./run/lock"),
+		  "rw,nosuid,nodev,noexec,mode=1777");
+	CHECK_STR(at(js, "HostConfig.SecurityOpt"),
+		  "[\"apparmor=unconfined\",\"seccomp={}\"]");
+	CHECK_STR(at(js, "HostConfig.CapAdd"), "[\"SYS_ADMIN\",\"NET_ADMIN\"]");
+	CHECK_STR(at(js, "HostConfig.Privileged"), "false");
+	free(js);
+}
+
+/* Neither: none of their keys, whatever else is asked for; a seccomp
+ * profile without nesting is not used. */
+static void test_body_plain(void)
+{
+	static const char *const keys[] = {
+		"StopSignal", "HostConfig.CapAdd", "HostConfig.SecurityOpt",
+		"HostConfig.MaskedPaths", "HostConfig.ReadonlyPaths",
+		"HostConfig.CgroupnsMode", "HostConfig.CgroupParent",
+		"HostConfig.Tmpfs",
+	};
+	struct ctr_opts o = { .name = "ws", .image = "img", .init = true,
+			      .runtime = "sysbox-runc", .cpus = 1000,
+			      .seccomp = "{\"defaultAction\":\"SCMP_ACT_ALLOW\"}" };
+	const char *lines[] = { "bind /a /b ro", "device /d /dev/d", NULL };
+	char *js = body_of(&o, lines, NULL);
+
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+		CHECK_STR(at(js, keys[i]), "(none)");
+		if (strcmp(at(js, keys[i]), "(none)"))
+			fprintf(stderr, "  %s present without nesting or systemd\n",
+				keys[i]);
+	}
+	CHECK(!strstr(js, "CapAdd") && !strstr(js, "SecurityOpt") &&
+	      !strstr(js, "MaskedPaths") && !strstr(js, "CgroupnsMode") &&
+	      !strstr(js, "Tmpfs") && !strstr(js, "StopSignal") &&
+	      !strstr(js, "seccomp") && !strstr(js, "SYS_ADMIN"));
+	CHECK_STR(at(js, "HostConfig.Privileged"), "false");
+	free(js);
+}
+
 /* Env for o with environ env and spec lines, as "A=1 B=2". */
 static const char *env_of(const struct ctr_opts *o, const char *const *lines,
 			  char *const *env)
@@ -548,6 +685,9 @@ int main(void)
 	test_body_defaults();
 	test_body_options();
 	test_body_escaping();
+	test_body_nesting();
+	test_body_systemd();
+	test_body_plain();
 	test_pass_env();
 	test_agent_env();
 	test_env_precedence();

@@ -1,7 +1,7 @@
 /* test_image: the pure parts of lib/pull, lib/probe, lib/probefile and
  * lib/probecache — the pull-fault classifier on messages dockerd 20.10
  * really sends, backoff, secret masking, paths inside an image, the
- * probe's output and its cache file. */
+ * probe's output, whether init is systemd, and its cache file. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,12 +176,24 @@ static void format(void)
 	eb_err e;
 
 	CHECK(image_info_format(&i, false, &b, &e) == 0);
-	CHECK_STR(b.p, "uid 1000\ngid 1001\nhome /home/coder\ninit yes\nos debian\n"
-		  "libdir /usr/lib/x86_64-linux-gnu\n");
+	CHECK_STR(b.p, "uid 1000\ngid 1001\nhome /home/coder\ninit yes\nsystemd no\n"
+		  "os debian\nlibdir /usr/lib/x86_64-linux-gnu\n");
 	buf_reset(&b);
 	CHECK(image_info_format(&i, true, &b, &e) == 0);
 	CHECK_STR(b.p, "{\"uid\":1000,\"gid\":1001,\"home\":\"/home/coder\",\"init\":true,"
-		  "\"os\":\"debian\",\"libdir\":\"/usr/lib/x86_64-linux-gnu\"}\n");
+		  "\"systemd\":false,\"os\":\"debian\","
+		  "\"libdir\":\"/usr/lib/x86_64-linux-gnu\"}\n");
+
+	/* An init that is systemd: its own line, after init's. */
+	i.systemd = true;
+	buf_reset(&b);
+	CHECK(image_info_format(&i, false, &b, &e) == 0);
+	CHECK_STR(b.p, "uid 1000\ngid 1001\nhome /home/coder\ninit yes\nsystemd yes\n"
+		  "os debian\nlibdir /usr/lib/x86_64-linux-gnu\n");
+	buf_reset(&b);
+	CHECK(image_info_format(&i, true, &b, &e) == 0);
+	CHECK(strstr(b.p, "\"init\":true,\"systemd\":true,\"os\":\"debian\"") != NULL);
+	i.systemd = false;
 
 	/* A home that is not one word: refused as a line, fine as JSON. */
 	i.home = "/home/my user";
@@ -206,27 +218,37 @@ static void cache(void)
 		.uid = 1000, .gid = 1001, .home = "/home/my coder", .init = true,
 		.os = "rocky", .os_like = "rhel centos fedora",
 	}, got;
-	const char *lines = "envbox-probe 1\nuser coder\nuid 1000\ngid 1001\n"
-			    "home /home/my coder\ninit yes\nos rocky\n"
+	const char *lines = "envbox-probe 2\nuser coder\nuid 1000\ngid 1001\n"
+			    "home /home/my coder\ninit yes\nsystemd no\nos rocky\n"
 			    "os_like rhel centos fedora\n";
 	static const char *const bad[] = {
-		"", "envbox-probe 2\nuser coder\nuid 1\ngid 1\nhome /h\ninit no\nos x\nos_like \n",
-		"envbox-probe 1\nuser coder\nuid 1\ngid 1\nhome /h\ninit no\nos x\n",
-		"envbox-probe 1\nuser coder\nuid 1\ngid 1\nhome /h\ninit no\nos x\nos_like \nmore\n",
-		"envbox-probe 1\nuser coder\nuid -1\ngid 1\nhome /h\ninit no\nos x\nos_like \n",
-		"envbox-probe 1\nuser coder\nuid 99999999999\ngid 1\nhome /h\ninit no\nos x\nos_like \n",
-		"envbox-probe 1\nuser coder\nuid 1\ngid 1\nhome h\ninit no\nos x\nos_like \n",
-		"envbox-probe 1\nuser coder\nuid 1\ngid 1\nhome /h\ninit maybe\nos x\nos_like \n",
-		"envbox-probe 1\nuser coder\nuid 1\ngid 1\nhome /h\ninit no\nos X Y\nos_like \n",
-		"envbox-probe 1\nuser coder\ngid 1\nuid 1\nhome /h\ninit no\nos x\nos_like \n",
-		"envbox-probe 1\nuser coder\nuid 1\ngid 1\nhome /h\ninit no\nos x\nos_like ",
+		"",
+		/* The format before systemd's line, and its magic: a miss,
+		 * probed again. */
+		"envbox-probe 1\nuser coder\nuid 1\ngid 1\nhome /h\ninit no\nos x\nos_like \n",
+		"envbox-probe 1\nuser coder\nuid 1\ngid 1\nhome /h\ninit no\nsystemd no\nos x\nos_like \n",
+		"envbox-probe 2\nuser coder\nuid 1\ngid 1\nhome /h\ninit no\nos x\nos_like \n",
+		"envbox-probe 3\nuser coder\nuid 1\ngid 1\nhome /h\ninit no\nsystemd no\nos x\nos_like \n",
+		"envbox-probe 2\nuser coder\nuid 1\ngid 1\nhome /h\ninit no\nsystemd no\nos x\n",
+		"envbox-probe 2\nuser coder\nuid 1\ngid 1\nhome /h\ninit no\nsystemd no\nos x\nos_like \nmore\n",
+		"envbox-probe 2\nuser coder\nuid -1\ngid 1\nhome /h\ninit no\nsystemd no\nos x\nos_like \n",
+		"envbox-probe 2\nuser coder\nuid 99999999999\ngid 1\nhome /h\ninit no\nsystemd no\nos x\nos_like \n",
+		"envbox-probe 2\nuser coder\nuid 1\ngid 1\nhome h\ninit no\nsystemd no\nos x\nos_like \n",
+		"envbox-probe 2\nuser coder\nuid 1\ngid 1\nhome /h\ninit maybe\nsystemd no\nos x\nos_like \n",
+		"envbox-probe 2\nuser coder\nuid 1\ngid 1\nhome /h\ninit no\nsystemd maybe\nos x\nos_like \n",
+		"envbox-probe 2\nuser coder\nuid 1\ngid 1\nhome /h\ninit no\nsystemd \nos x\nos_like \n",
+		"envbox-probe 2\nuser coder\nuid 1\ngid 1\nhome /h\ninit no\nsystemd YES\nos x\nos_like \n",
+		"envbox-probe 2\nuser coder\nuid 1\ngid 1\nhome /h\nsystemd no\ninit no\nos x\nos_like \n",
+		"envbox-probe 2\nuser coder\nuid 1\ngid 1\nhome /h\ninit no\nsystemd no\nos X Y\nos_like \n",
+		"envbox-probe 2\nuser coder\ngid 1\nuid 1\nhome /h\ninit no\nsystemd no\nos x\nos_like \n",
+		"envbox-probe 2\nuser coder\nuid 1\ngid 1\nhome /h\ninit no\nsystemd no\nos x\nos_like ",
 	};
 	buf b = { 0 };
 
 	CHECK(image_cache_format(&i, "coder", &b) == 0);
 	CHECK_STR(b.p, lines);
 	CHECK(image_cache_parse(b.p, b.len, "coder", &got) == 0);
-	CHECK(got.uid == 1000 && got.gid == 1001 && got.init);
+	CHECK(got.uid == 1000 && got.gid == 1001 && got.init && !got.systemd);
 	CHECK_STR(got.home, "/home/my coder");
 	CHECK_STR(got.os, "rocky");
 	CHECK_STR(got.os_like, "rhel centos fedora");
@@ -236,19 +258,30 @@ static void cache(void)
 	/* Another user: a miss. */
 	CHECK(image_cache_parse(b.p, b.len, "root", &got) < 0);
 	/* A NUL inside a value: a miss. */
-	b.p[strlen("envbox-probe 1\nuser co")] = 0;
+	b.p[strlen("envbox-probe 2\nuser co")] = 0;
 	CHECK(image_cache_parse(b.p, b.len, "co", &got) < 0);
 	for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
 		CHECK(image_cache_parse(bad[k], strlen(bad[k]), "coder", &got) < 0);
 		CHECK(got.home == NULL && got.os == NULL);
 	}
+	/* A systemd image: the line says yes, and reads back. */
+	i.systemd = true;
+	buf_reset(&b);
+	CHECK(image_cache_format(&i, "coder", &b) == 0);
+	CHECK(strstr(b.p, "\ninit yes\nsystemd yes\nos rocky\n") != NULL);
+	CHECK(image_cache_parse(b.p, b.len, "coder", &got) == 0);
+	CHECK(got.init && got.systemd);
+	CHECK_STR(got.os, "rocky");
+	CHECK_STR(got.os_like, "rhel centos fedora");
+	image_info_free(&got);
 	/* No ID_LIKE: an empty os_like line, NULL again on reading. */
 	i.os_like = NULL;
 	i.init = false;
+	i.systemd = false;
 	buf_reset(&b);
 	CHECK(image_cache_format(&i, "1000", &b) == 0);
 	CHECK(image_cache_parse(b.p, b.len, "1000", &got) == 0);
-	CHECK(got.os_like == NULL && !got.init);
+	CHECK(got.os_like == NULL && !got.init && !got.systemd);
 	image_info_free(&got);
 	/* Values that cannot be lines are not kept. */
 	buf_reset(&b);
@@ -256,6 +289,37 @@ static void cache(void)
 	i.home = "/a\nb";
 	CHECK(image_cache_format(&i, "coder", &b) < 0);
 	buf_free(&b);
+}
+
+/* /sbin/init's links led to target: systemd only by the file's name. */
+static void systemd_init(void)
+{
+	static const struct {
+		const char *target;
+		bool want;
+	} tab[] = {
+		{ "/lib/systemd/systemd", true },
+		{ "/usr/lib/systemd/systemd", true },
+		{ "/sbin/init", false },
+		{ "/bin/busybox", false },
+		/* Targets are absolute: a bare name is none. */
+		{ "systemd", false },
+		{ "/lib/systemd/systemd-shim", false },
+		{ "/lib/systemd/", false },
+		{ "/usr/lib/systemd/systemd/", false },
+		{ "/", false },
+		{ "", false },
+		{ NULL, false },
+	};
+
+	for (size_t k = 0; k < sizeof tab / sizeof *tab; k++) {
+		bool got = init_is_systemd(tab[k].target);
+
+		CHECK(got == tab[k].want);
+		if (got != tab[k].want)
+			fprintf(stderr, "  init_is_systemd(\"%s\"): got %d\n",
+				tab[k].target ? tab[k].target : "(null)", got);
+	}
 }
 
 /* The cache file on disk: its name from the image ID, written and read
@@ -315,6 +379,7 @@ int main(void)
 	paths();
 	format();
 	cache();
+	systemd_init();
 	cache_file();
 	return check_done("test_image");
 }
