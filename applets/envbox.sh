@@ -391,6 +391,9 @@ prepare_mounts() {
 		release_idmapped_mounts
 		set -- "$@" --idmap-dir "$idmap_dir"
 	fi
+	# A dockerd in the workspace keeps its state in /var/lib/docker: the
+	# inner root's then, not left as sysbox would handle it.
+	[ "$nest" != yes ] || set -- "$@" --nesting
 	# What envbox itself needs is never a mount source.
 	set -- "$@" --protect "$data_root" --protect "$exec_root" --protect "$logdir" \
 		--protect "$idmap_dir" --protect "${ENVBOX_NO_SPACE_DATA_ROOT:-/var/lib/docker.bak}"

@@ -21,6 +21,7 @@ const char mounts_usage[] =
 	"       envbox-mounts mountinfo [--mountinfo FILE] [--json] PATH...\n"
 	"       envbox-mounts prepare --uid U --gid G --home DIR [--offset N]\n"
 	"                     [--mountinfo FILE] [--idmap-dir DIR] [--protect PATH]...\n"
+	"                     [--nesting]\n"
 	"                     < BIND-LINES\n"
 	"\n"
 	"parse      Print one spec line per CODER_MOUNTS entry, in order:\n"
@@ -56,7 +57,9 @@ const char mounts_usage[] =
 	"           A source bound at a destination private to envbox\n"
 	"           (/var/lib/docker, /var/lib/containers, /var/lib/sysbox,\n"
 	"           /lib/modules, /usr/src, /var/lib/coder) is then only created\n"
-	"           when missing. Every other source, on its resolved file:\n"
+	"           when missing; with --nesting (the workspace runs its own\n"
+	"           dockerd) /var/lib/docker and /var/lib/containers are not\n"
+	"           private. Every other source, on its resolved file:\n"
 	"             - missing: created as a directory (mkdir -p, 0755);\n"
 	"             - itself a read-only mount: remounted read-write (the bind\n"
 	"               stays ro when its line says ro); inside a read-only mount\n"
@@ -86,6 +89,8 @@ const char mounts_usage[] =
 	"  --home DIR         (prepare) the inner user's home directory\n"
 	"  --offset N         (prepare) host uid of the inner root (100000)\n"
 	"  --idmap-dir DIR    (prepare) idmapped mounts under DIR instead of chown\n"
+	"  --nesting          (prepare) /var/lib/docker and /var/lib/containers are\n"
+	"                     the inner root's: prepared like other sources\n"
 	"  --protect PATH     (prepare) refuse PATH, its parents and what lies below\n"
 	"                     it as a source too (repeatable)\n"
 	"  -h, --help         print this help\n"
@@ -403,6 +408,8 @@ static int cmd_prepare(int argc, char **argv)
 			file = v;
 		else if ((v = opt_value(argc, argv, &i, "--idmap-dir")))
 			idmap_dir = v;
+		else if (!strcmp(argv[i], "--nesting"))
+			o.nesting = true;
 		else if ((v = opt_value(argc, argv, &i, "--protect"))) {
 			if (v[0] != '/')
 				usage_error("prepare: --protect \"%s\" is not an absolute path", v);

@@ -46,6 +46,15 @@ bool prepare_private_dst(const char *dst)
 	return false;
 }
 
+/* The inner container's own engine state: with nesting, its root's. */
+static bool inner_engine_dst(const char *dst)
+{
+	size_t n = trimmed_len(dst);
+
+	return (n == strlen("/var/lib/docker") && !memcmp(dst, "/var/lib/docker", n)) ||
+	       (n == strlen("/var/lib/containers") && !memcmp(dst, "/var/lib/containers", n));
+}
+
 /* The next component of *p (skipping "/" runs and "." components), its
  * length in *len; NULL at the end. */
 static const char *next_comp(const char **p, size_t *len)
@@ -344,6 +353,8 @@ int prepare_plan(struct prepare_plan *p, const struct prepare_opts *o,
 		 * written or once resolved. */
 		home[i] = prepare_same_path(s->dst, o->home) ||
 			  prepare_home_path(s->src) || prepare_home_path(s->path);
+		s->private_dst = prepare_private_dst(s->dst) &&
+				 !(o->nesting && inner_engine_dst(s->dst));
 	}
 	/* The policy on each source, then across them: a link the workspace
 	 * could have planted is not followed. */
@@ -362,7 +373,7 @@ int prepare_plan(struct prepare_plan *p, const struct prepare_opts *o,
 	 * mounts is a home, so the user can write it wherever it appears. */
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < n; j++)
-			if (home[j] && !prepare_private_dst(p->v[j].dst) &&
+			if (home[j] && !p->v[j].private_dst &&
 			    !strcmp(p->v[i].path, p->v[j].path))
 				home[i] = true;
 	for (size_t i = 0; i < n; i++) {
@@ -370,7 +381,7 @@ int prepare_plan(struct prepare_plan *p, const struct prepare_opts *o,
 
 		s->uid = home[i] ? user_uid : root_id;
 		s->gid = home[i] ? user_gid : root_id;
-		if (decide(s, prepare_private_dst(s->dst), mi, e))
+		if (decide(s, s->private_dst, mi, e))
 			goto out;
 	}
 	rc = 0;
@@ -544,7 +555,7 @@ void prepare_choose_idmap(struct prepare_plan *p, const struct mountinfo *mi,
 		eb_err e;
 
 		c[i] = (struct prepare_idmap){ 0 };
-		if (prepare_private_dst(s->dst) || s->warning)
+		if (s->private_dst || s->warning)
 			continue;
 		if (probe(s->path, mi, k, &pr, &e)) {
 			snprintf(c[i].why, sizeof c[i].why, "%s", e.msg);

@@ -67,6 +67,10 @@ struct prepare_opts {
 	const char *home;  /* the inner user's home directory */
 	const char *const *protect; /* more protected paths (srcpolicy.h) */
 	size_t nprotect;
+	/* The workspace runs its own dockerd (nesting.h): its /var/lib/docker
+	 * and /var/lib/containers are the inner root's, prepared as any
+	 * other source instead of left to sysbox. */
+	bool nesting;
 };
 
 enum {
@@ -86,6 +90,8 @@ struct prepare_step {
 	unsigned long mnt_flags, sb_flags; /* flags the remount keeps */
 	bool chown, chmod;       /* chmod: 02755, directories only */
 	uint32_t uid, gid;
+	bool private_dst;        /* left as it is (prepare_private_dst, unless
+				  * nesting makes it the inner root's) */
 };
 
 struct prepare_plan {

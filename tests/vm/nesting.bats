@@ -7,16 +7,23 @@
 # nesting.Dockerfile) are Debian with docker.io, and the same with systemd.
 #
 # One outer container name for the whole file: each test that starts one
-# removes the one before but keeps its volumes, so the images pulled once
-# (300 MB under TCG) serve the next start.
+# removes the one before but keeps its volumes. envbox's data root is the
+# seed vm.sh prepared with both images (ws_seed): pulling them under TCG
+# would take five minutes.
 load lib
 
 N=envbox-vm-nest
+# A hung command fails its test instead of the machine's whole run.
+export BATS_TEST_TIMEOUT=900
 
 setup_file() {
 	[ "$ENVBOX_VM_CGROUP" = v2 ] || return 0
 	outer_rm "$N"
-	mkdir -p "$WORK"
+	# envbox's data root starts as the seed vm.sh made (the images already
+	# pulled, as a remapped dockerd keeps them): the pull finds every
+	# layer. The disk is a snapshot: what envbox writes there is dropped.
+	mkdir -p "$WORK/$N"
+	ln -s /var/lib/docker/envbox-seed "$WORK/$N/outer-docker"
 }
 
 teardown_file() {
@@ -26,6 +33,27 @@ teardown_file() {
 
 setup() {
 	[ "$ENVBOX_VM_CGROUP" = v2 ] || skip "a cgroup v2 machine only (this one: $ENVBOX_VM_CGROUP)"
+}
+
+# After a failure, what the levels say, into the results (each read
+# bounded: a hung daemon must not hang the teardown).
+teardown() {
+	[ "${BATS_TEST_COMPLETED:-}" != 1 ] || return 0
+	running || return 0
+	{
+		echo "== envbox's log"
+		timeout 20 docker logs "$N" 2>&1 | tail -n 40
+		echo "== the workspace's processes"
+		timeout 20 docker exec "$N" docker exec workspace_cvm ps -ef
+		echo "== the workspace's dockerd log"
+		timeout 20 docker exec "$N" docker exec workspace_cvm sh -c \
+			'tail -n 80 /var/log/dockerd.log 2>/dev/null; journalctl -u docker -u containerd --no-pager 2>/dev/null | tail -n 80'
+		echo "== the workspace's cgroup"
+		timeout 20 docker exec "$N" docker exec workspace_cvm sh -c \
+			'cat /proc/1/cgroup; ls -l /sys/fs/cgroup; cat /sys/fs/cgroup/cgroup.subtree_control'
+		echo "== dmesg"
+		dmesg | tail -n 40
+	} >"$ENVBOX_VM_RESULTS/nesting-diag-$BATS_TEST_NUMBER.txt" 2>&1
 }
 
 # restart IMAGE [docker run options...]: the outer container anew on the
@@ -59,13 +87,14 @@ import_plain() {
 
 # Waits for the workspace's dockerd: up to $1 seconds.
 wait_inner_docker() {
-	local i
-	for ((i = 0; i < $1; i++)); do
-		ws "$N" workspace_cvm docker version >/dev/null 2>&1 && return 0
+	local end=$((SECONDS + $1))
+	while ((SECONDS < end)); do
+		timeout 10 docker exec "$N" docker exec workspace_cvm timeout 5 docker version >/dev/null 2>&1 && return 0
 		sleep 1
 	done
 	echo "the workspace's dockerd did not answer in $1 s; its log:"
-	ws "$N" workspace_cvm sh -c 'tail -n 30 /var/log/dockerd.log 2>/dev/null || journalctl -u docker --no-pager | tail -n 30'
+	timeout 20 docker exec "$N" docker exec workspace_cvm sh -c \
+		'tail -n 30 /var/log/dockerd.log 2>/dev/null || journalctl -u docker --no-pager | tail -n 30'
 	return 1
 }
 

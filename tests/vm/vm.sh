@@ -270,7 +270,7 @@ envbox_image() {
 	fi
 	say "envbox image: built in $(($(date +%s) - t0)) s"
 	mkdir -p "$tmp/disk"
-	ws_images "$tmp/disk/registry"
+	ws_images "$tmp/disk"
 	docker save envbox:latest -o "$tmp/image.tar"
 	# Keep what makes the next build fast, not old images.
 	docker image prune -f --filter until=168h >/dev/null 2>&1 || :
@@ -292,17 +292,25 @@ envbox_image() {
 	say "envbox image: loaded into $IMAGE_DISK in $(($(date +%s) - t0)) s in all"
 }
 
-# ws_images DIR: the nesting suite's workspace images (nesting.Dockerfile)
-# built by the dockerd of envbox_image and pushed into a registry storing
-# them in DIR, which goes onto the image disk: the guest's registry serves
-# them from there (pushing 300 MB in the guest, gzip under TCG, takes
-# minutes). A registry of our own on the loopback, for the push alone.
+# ws_images DISK: the nesting suite's workspace images (nesting.Dockerfile),
+# built by the dockerd of envbox_image, onto the image disk's tree DISK in
+# two forms:
+#   DISK/registry      a registry's storage holding them (a registry of our
+#                      own on the loopback, for the push alone); the guest's
+#                      registry serves it
+#   DISK/envbox-seed   the data root of a dockerd run as envbox runs it
+#                      (--userns-remap=coder) that has pulled them under the
+#                      guest's registry names: the nesting suite starts
+#                      envbox on it, so its pull finds every layer there.
+#                      Pulling 450 MB through gzip and sha256 under TCG
+#                      takes five minutes a boot; the pull itself is
+#                      cgroup2.bats's business.
 ws_images() {
-	local dir=$1 port=45871 cfg reg_pid t i
-	mkdir -p "$dir"
-	cfg=$(dirname "$dir")/../registry.yml
+	local disk=$1 port=45871 cfg reg_pid t i
+	mkdir -p "$disk/registry"
+	cfg=$disk/../registry.yml
 	printf '%s\n' 'version: 0.1' 'log: {level: warn}' \
-		"storage: {filesystem: {rootdirectory: $dir}}" "http: {addr: \"127.0.0.1:$port\"}" >"$cfg"
+		"storage: {filesystem: {rootdirectory: $disk/registry}}" "http: {addr: \"127.0.0.1:$port\"}" >"$cfg"
 	docker-registry serve "$cfg" >"$OUT/ws-registry.log" 2>&1 &
 	reg_pid=$!
 	for ((i = 0; i < 100; i++)); do
@@ -319,10 +327,38 @@ ws_images() {
 			die "the workspace image ws/$t failed (the whole log: $OUT/image-build.log)"
 		fi
 	done
+	ws_seed "$disk/envbox-seed" "$port" || { kill "$reg_pid" 2>/dev/null; die "seeding envbox's data root failed (log: $OUT/image-build.log)"; }
 	kill "$reg_pid" 2>/dev/null
 	wait "$reg_pid" 2>/dev/null || :
-	say "workspace images: ws/dind:1 and ws/systemd:1 in the disk's registry"
+	say "workspace images: ws/dind:1 and ws/systemd:1 in the disk's registry and envbox seed"
 }
+
+# ws_seed DIR PORT: a remapped dockerd's data root in DIR with the images
+# pulled from the loopback registry and tagged as the guest names them.
+# In a subshell: dockerd.bash's daemon state is one at a time.
+ws_seed() (
+	local dir=$1 port=$2 t
+	id coder >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin coder
+	grep -q '^coder:' /etc/subuid || echo coder:100000:65536 >>/etc/subuid
+	grep -q '^coder:' /etc/subgid || echo coder:100000:65536 >>/etc/subgid
+	mkdir -p "$dir"
+	# The remapped root must traverse every directory above its root
+	# (mktemp made the run's directory 0700).
+	chmod o+x "$dir" "$dir/.." "$dir/../.."
+	dockerd_start --data-root="$dir" --userns-remap=coder >&2
+	for t in dind systemd; do
+		if ! docker pull "127.0.0.1:$port/ws/$t:1" >>"$OUT/image-build.log" 2>&1 ||
+			! docker tag "127.0.0.1:$port/ws/$t:1" "registry.envbox-vm.test:5000/ws/$t:1" ||
+			! docker rmi "127.0.0.1:$port/ws/$t:1" >/dev/null; then
+			dockerd_stop
+			return 1
+		fi
+	done
+	dockerd_stop
+	unmount_under "$dir"
+	# Its network state is a daemon's without a bridge: envbox's makes its own.
+	rm -rf "$dir"/100000.100000/network
+)
 
 # dockerd makes its data root a mount point and leaves it so.
 unmount_under() {
