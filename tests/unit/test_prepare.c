@@ -101,6 +101,9 @@ static char *at(const char *rel)
 	return xasprintf("%s/%s", root, rel);
 }
 
+/* What plan1 plans with: opts, unless a test says otherwise. */
+static const struct prepare_opts *plan_opts = &opts;
+
 /* Plans one bind SRC DST rw (SRC relative to root unless absolute);
  * returns its step, or NULL with err filled. */
 static const struct prepare_step *plan1(const char *src, const char *dst)
@@ -111,7 +114,7 @@ static const struct prepare_step *plan1(const char *src, const char *dst)
 	free(s.src);
 	s = (struct spec){ .kind = SPEC_BIND, .dst = (char *)dst };
 	s.src = src[0] == '/' ? xstrdup(src) : at(src);
-	if (prepare_plan(&plan, &opts, &s, 1, &mi, &err))
+	if (prepare_plan(&plan, plan_opts, &s, 1, &mi, &err))
 		return NULL;
 	return &plan.v[0];
 }
@@ -192,7 +195,47 @@ static void test_plan_dirs(void)
 
 	/* A private destination: nothing to do. */
 	s = plan1("dir", "/var/lib/docker");
-	CHECK(s && !s->chown && !s->chmod && !s->create_from);
+	CHECK(s && !s->chown && !s->chmod && !s->create_from && s->private_dst);
+}
+
+/* --nesting: the workspace's own engine state is its root's; the rest of
+ * the private table stays private. */
+static void test_plan_nesting(void)
+{
+	static const char *const engine[] = { "/var/lib/docker", "/var/lib/containers/" };
+	static const char *const still[] = { "/var/lib/sysbox", "/lib/modules", "/usr/src",
+					     "/var/lib/coder" };
+	const struct prepare_step *s;
+	struct prepare_opts nest = opts;
+
+	nest.nesting = true;
+	plan_opts = &nest;
+	for (size_t i = 0; i < sizeof engine / sizeof *engine; i++) {
+		s = plan1("dir", engine[i]);
+		CHECK(s && !s->private_dst && s->chown && s->chmod);
+		CHECK(s && s->uid == 100000 && s->gid == 100000);
+	}
+	for (size_t i = 0; i < sizeof still / sizeof *still; i++) {
+		s = plan1("dir", still[i]);
+		CHECK(s && s->private_dst && !s->chown && !s->chmod);
+	}
+	/* Not private any more, so a source bound at the home too gets one
+	 * owner, the user's, as any other source bound twice. */
+	{
+		struct spec b[2] = {
+			{ .kind = SPEC_BIND, .dst = "/home/coder" },
+			{ .kind = SPEC_BIND, .dst = "/var/lib/docker" },
+		};
+
+		b[0].src = at("dir");
+		b[1].src = at("dir");
+		prepare_plan_free(&plan);
+		CHECK(prepare_plan(&plan, &nest, b, 2, &mi, &err) == 0);
+		CHECK(plan.n == 2 && plan.v[1].uid == 101000 && plan.v[0].uid == 101000);
+		free(b[0].src);
+		free(b[1].src);
+	}
+	plan_opts = &opts;
 }
 
 static void test_plan_home_paths(void)
@@ -421,6 +464,7 @@ static void test_choose_idmap(void)
 	struct prepare_idmap c[N];
 	struct idmap_kver k = { 6, 8 };
 
+	v[PRIV].private_dst = true; /* as prepare_plan decides it */
 	v[SOCK].warning = "a socket";
 	v[SOCK].chown = v[SOCK].chmod = false;
 	v[MISSING].create_from = 6;
@@ -500,6 +544,7 @@ int main(void)
 	test_choose_idmap();
 	setup();
 	test_plan_dirs();
+	test_plan_nesting();
 	test_plan_home_paths();
 	test_plan_symlinks();
 	test_plan_missing();
