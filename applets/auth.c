@@ -468,6 +468,9 @@ static int list_certs(const char *from, struct auth_cert **out, size_t *n, eb_er
 	return 0;
 }
 
+/* A new file, dst, in the directory cmd_certs has just made for itself:
+ * not write_file_atomic, as nothing else can see dst, and the directory
+ * rename at the end is what makes the whole set appear at once. */
 static int copy_file(const char *src, const char *dst, mode_t mode, eb_err *e)
 {
 	char chunk[8192];
@@ -492,16 +495,9 @@ static int copy_file(const char *src, const char *dst, mode_t mode, eb_err *e)
 			eb_errf(e, "unable to read %s: %s", src, strerror(errno));
 			goto out;
 		}
-		for (ssize_t w = 0, r; w < n; w += r) {
-			r = write(out, chunk + w, (size_t)(n - w));
-			if (r < 0 && errno == EINTR) {
-				r = 0;
-				continue;
-			}
-			if (r < 0) {
-				eb_errf(e, "unable to write %s: %s", dst, strerror(errno));
-				goto out;
-			}
+		if (fd_write_all(out, chunk, (size_t)n)) {
+			eb_errf(e, "unable to write %s: %s", dst, strerror(errno));
+			goto out;
 		}
 	}
 	if (fsync(out)) {
@@ -515,31 +511,6 @@ out:
 		rc = -1;
 	}
 	close(in);
-	return rc;
-}
-
-/* mkdir -p, 0755 for what it makes. */
-static int make_dirs(const char *path, eb_err *e)
-{
-	char *p = xstrdup(path);
-	int rc = 0;
-
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s)
-			continue;
-		char c = *s;
-
-		*s = 0;
-		if (mkdir(p, 0755) && errno != EEXIST) {
-			eb_errf(e, "unable to create %s: %s", p, strerror(errno));
-			rc = -1;
-			break;
-		}
-		*s = c;
-		if (!c)
-			break;
-	}
-	free(p);
 	return rc;
 }
 
@@ -603,7 +574,7 @@ static int cmd_certs(int argc, char **argv)
 		die_err(&e);
 	if (!auth_certs_read(ref.registry))
 		warn("dockerd does not read certs.d for Docker Hub; installing anyway");
-	if (make_dirs(dir, &e))
+	if (mkdir_p(dir, 0755, &e))
 		die_err(&e);
 
 	tmp = xasprintf("%s/.%s.XXXXXX", dir, ref.registry);

@@ -625,20 +625,6 @@ void hostcheck_json(const struct hc_report *r, buf *out)
 
 /* --- parsers -------------------------------------------------------------- */
 
-/* The line at *p (up to a newline or end), advancing *p past it. */
-static bool next_line(const char **p, const char *end, const char **line, size_t *n)
-{
-	const char *nl;
-
-	if (*p >= end)
-		return false;
-	nl = memchr(*p, '\n', (size_t)(end - *p));
-	*line = *p;
-	*n = nl ? (size_t)(nl - *p) : (size_t)(end - *p);
-	*p = nl ? nl + 1 : end;
-	return true;
-}
-
 /* The value of "Key:\tvalue" when the line's key is key, else NULL. */
 static const char *field(const char *line, size_t n, const char *key, size_t *vlen)
 {
@@ -673,7 +659,7 @@ int hostcheck_parse_status(const char *text, size_t len, int64_t *cap_eff, int *
 
 	*cap_eff = -1;
 	*seccomp = -1;
-	while (next_line(&p, end, &line, &n)) {
+	while (line_next(&p, end, &line, &n)) {
 		if ((v = field(line, n, "CapEff", &vl))) {
 			uint64_t m = 0;
 
@@ -711,7 +697,7 @@ char *hostcheck_parse_cgroup(const char *text, size_t len)
 	const char *p = text, *end = text + len, *line;
 	size_t n;
 
-	while (next_line(&p, end, &line, &n)) {
+	while (line_next(&p, end, &line, &n)) {
 		if (n < 4 || memcmp(line, "0::/", 4))
 			continue;
 		for (size_t i = 0; i < n; i++)
@@ -791,7 +777,7 @@ int hostcheck_parse_uid_map(const char *text, size_t len)
 	size_t n, lines = 0;
 	bool identity = false;
 
-	while (next_line(&p, end, &line, &n)) {
+	while (line_next(&p, end, &line, &n)) {
 		const char *s = line, *e = line + n;
 		uint64_t inside, outside, count;
 

@@ -428,30 +428,6 @@ int idmap_userns(uint32_t offset, uint32_t count, eb_err *e)
 	return fd;
 }
 
-/* mkdir -p dir, each new directory 0755. */
-static int mkdirs(const char *dir, eb_err *e)
-{
-	char *p = xstrdup(dir);
-	int rc = 0;
-
-	for (char *s = p + 1; rc == 0; s++) {
-		if (*s != '/' && *s)
-			continue;
-		char c = *s;
-
-		*s = 0;
-		if (mkdir(p, 0755) && errno != EEXIST) {
-			eb_errf(e, "unable to create %s: %s", p, strerror(errno));
-			rc = -1;
-		}
-		*s = c;
-		if (!c)
-			break;
-	}
-	free(p);
-	return rc;
-}
-
 /* dst as the mount point for src: created when missing. */
 static int make_target(const char *dst, bool dir, eb_err *e)
 {
@@ -466,12 +442,12 @@ static int make_target(const char *dst, bool dir, eb_err *e)
 		return -1;
 	}
 	if (dir)
-		return mkdirs(dst, e);
+		return mkdir_p(dst, 0755, e);
 	parent = xstrdup(dst);
 	slash = strrchr(parent, '/');
 	if (slash && slash != parent) {
 		*slash = 0;
-		if (mkdirs(parent, e)) {
+		if (mkdir_p(parent, 0755, e)) {
 			free(parent);
 			return -1;
 		}

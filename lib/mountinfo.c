@@ -237,33 +237,30 @@ fail:
 int mountinfo_parse(struct mountinfo *mi, const char *text, size_t len,
 		    const char *name, eb_err *e)
 {
-	const char *p = text, *end = text + len, *nl;
+	const char *p = text, *end = text + len, *line;
 	size_t cap = 0, lineno = 0, n;
 	struct mountinfo_entry m;
 	eb_err why;
 
 	mi->v = NULL;
 	mi->n = 0;
-	while (p < end) {
+	while (line_next(&p, end, &line, &n)) {
 		lineno++;
-		nl = memchr(p, '\n', (size_t)(end - p));
-		n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		if (n == 0) {
 			eb_errf(&why, "empty line");
 			goto bad;
 		}
-		if (memchr(p, 0, n)) {
+		if (memchr(line, 0, n)) {
 			eb_errf(&why, "contains a NUL byte");
 			goto bad;
 		}
-		if (parse_line(p, n, &m, &why))
+		if (parse_line(line, n, &m, &why))
 			goto bad;
 		if (mi->n == cap) {
 			cap = cap ? cap * 2 : 32;
 			mi->v = xrealloc(mi->v, cap * sizeof *mi->v);
 		}
 		mi->v[mi->n++] = m;
-		p += n + 1;
 	}
 	return 0;
 bad:

@@ -275,22 +275,22 @@ bool nest_in_use(const char *cgroup_root, const char *id)
  * read or a move fails otherwise. */
 static int move_procs(int dir, int init, buf *procs)
 {
-	const char *p;
+	const char *p, *end, *line;
+	size_t n;
 
 	if (read_at(dir, "cgroup.procs", procs) < 0)
 		return -1;
-	for (p = procs->p ? procs->p : ""; *p;) {
-		size_t n = strcspn(p, "\n");
+	p = procs->p ? procs->p : "";
+	end = p + procs->len;
+	while (line_next(&p, end, &line, &n)) {
 		char pid[16];
 
-		if (n && n < sizeof pid) {
-			memcpy(pid, p, n);
-			pid[n] = 0;
-			if (write_at(init, "cgroup.procs", pid) < 0 && errno != ESRCH)
-				return -1;
-		}
-		p += n;
-		p += *p == '\n';
+		if (!n || n >= sizeof pid)
+			continue;
+		memcpy(pid, line, n);
+		pid[n] = 0;
+		if (write_at(init, "cgroup.procs", pid) < 0 && errno != ESRCH)
+			return -1;
 	}
 	return 0;
 }

@@ -128,15 +128,14 @@ static int each(const char *doc, size_t len,
 		void (*fn)(void *ctx, const char *key, size_t kl, buf *val),
 		void *ctx, eb_err *e)
 {
-	size_t off = 0, nl = 0;
+	const char *p = doc, *s;
+	size_t nl = 0, n;
 	buf val = {0};
 
-	while (off < len) {
-		const char *s = doc + off, *end = memchr(s, '\n', len - off);
-		size_t n = end ? (size_t)(end - s) : len - off, k = 0;
+	while (line_next(&p, doc + len, &s, &n)) {
+		size_t k = 0;
 		const char *bad = NULL;
 
-		off += n + 1;
 		nl++;
 		if (n > 0 && s[n - 1] == '\r')
 			n--;

@@ -79,16 +79,14 @@ static const char *fill(const fields *fl, pw_user *u)
 static int lookup(const char *doc, size_t len, const char *name,
 		  unsigned long uid, pw_user *u, eb_err *e)
 {
-	size_t off = 0, nl = 0, namelen = name ? strlen(name) : 0;
+	const char *p = doc, *s;
+	size_t n, nl = 0, namelen = name ? strlen(name) : 0;
 
 	memset(u, 0, sizeof *u);
-	while (off < len) {
-		const char *s = doc + off, *end = memchr(s, '\n', len - off);
-		size_t n = end ? (size_t)(end - s) : len - off;
+	while (line_next(&p, doc + len, &s, &n)) {
 		const char *bad;
 		fields fl;
 
-		off += n + 1;
 		nl++;
 		/* glibc skips leading blanks; a CRLF file would otherwise
 		 * give every user a shell ending in '\r'. */

@@ -468,6 +468,8 @@ static int mkdir_one(int fd, const char *name, eb_err *e)
 	return next;
 }
 
+/* Not mkdir_p (util.h): each step is mkdirat and O_NOFOLLOW under a
+ * directory fd, so a link the workspace planted is never followed. */
 int prepare_mkdirs(int dirfd, const char *rest, int *out, eb_err *e)
 {
 	const char *p = rest, *c;

@@ -3,7 +3,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -140,10 +139,9 @@ int image_cache_write(const char *dir, const char *file, const char *user,
 		      const struct image_info *i, eb_err *e)
 {
 	buf b = { 0 };
-	char *tmp = xasprintf("%s.tmp%ld", file, (long)getpid());
 	const char *base = strrchr(file, '/') + 1;
 	DIR *dh;
-	FILE *f;
+	eb_err why;
 	int ret = -1;
 
 	e->msg[0] = 0;
@@ -153,21 +151,11 @@ int image_cache_write(const char *dir, const char *file, const char *user,
 		eb_errf(e, "probe cache %s: %s", dir, strerror(errno));
 		goto out;
 	}
-	if (!(f = fopen(tmp, "w"))) {
-		eb_errf(e, "probe cache %s: %s", tmp, strerror(errno));
+	if (write_file_atomic(file, b.p, b.len, 0644, (uid_t)-1, (gid_t)-1, &why)) {
+		eb_errf(e, "probe cache: %s", why.msg);
 		goto out;
 	}
-	if (fwrite(b.p, 1, b.len, f) != b.len || fflush(f) || fsync(fileno(f)) ||
-	    fclose(f)) {
-		eb_errf(e, "probe cache %s: %s", tmp, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, file) < 0) {
-		eb_errf(e, "probe cache %s: %s", file, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
+	/* Then the other probe files, and any temporary one a crash left. */
 	if ((dh = opendir(dir))) {
 		struct dirent *de;
 
@@ -178,7 +166,6 @@ int image_cache_write(const char *dir, const char *file, const char *user,
 	}
 	ret = 0;
 out:
-	free(tmp);
 	buf_free(&b);
 	return ret;
 }

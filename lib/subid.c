@@ -73,24 +73,21 @@ int subid_plan(const char *text, size_t len, const char *name, const char *user,
 	       unsigned long uid, uint32_t start, uint32_t count, buf *add, eb_err *e)
 {
 	uint64_t end = (uint64_t)start + count; /* exclusive */
-	const char *p = text, *nl, *other = NULL;
-	size_t lineno = 0, other_line = 0, other_len = 0;
+	const char *p = text, *line, *other = NULL;
+	size_t n, lineno = 0, other_line = 0, other_len = 0;
 	bool have = false;
 	struct subid_line l;
 
-	while (p < text + len) {
-		nl = memchr(p, '\n', (size_t)(text + len - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(text + len - p);
-
+	while (line_next(&p, text + len, &line, &n)) {
 		lineno++;
-		if (subid_parse_line(p, n, &l)) {
+		if (subid_parse_line(line, n, &l)) {
 			bool mine = owner_is(&l, user, uid);
 
 			if (mine && l.start == start && l.count == count) {
 				have = true;
 			} else if (mine) {
 				if (!other) {
-					other = p;
+					other = line;
 					other_len = n;
 					other_line = lineno;
 				}
@@ -98,11 +95,10 @@ int subid_plan(const char *text, size_t len, const char *name, const char *user,
 				eb_errf(e, "%s:%zu: range %u:%u overlaps %.*s's %llu:%llu "
 					"(\"%.*s\")", name, lineno, start, count,
 					(int)l.owner_len, l.owner, (unsigned long long)l.start,
-					(unsigned long long)l.count, (int)n, p);
+					(unsigned long long)l.count, (int)n, line);
 				return -1;
 			}
 		}
-		p += n + 1;
 	}
 	if (have)
 		return 0;
@@ -121,14 +117,13 @@ int subid_plan(const char *text, size_t len, const char *name, const char *user,
 
 int xid_replace_file(const char *path, const char *data, size_t len, eb_err *e)
 {
-	char *real = realpath(path, NULL), *tmp, *dir, *slash;
+	char *real = realpath(path, NULL);
 	const char *target = real ? real : path;
 	struct stat st;
 	mode_t mode = 0644;
 	uid_t uid = 0;
 	gid_t gid = 0;
-	int fd, dfd;
-	size_t off = 0;
+	int rc;
 
 	/* A symlinked file is changed where it lives, the link kept. */
 	if (!stat(target, &st)) {
@@ -140,64 +135,9 @@ int xid_replace_file(const char *path, const char *data, size_t len, eb_err *e)
 		free(real);
 		return -1;
 	}
-	tmp = xasprintf("%s.envbox-XXXXXX", target);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		eb_errf(e, "unable to create a temporary file next to %s: %s", target,
-			strerror(errno));
-		goto fail_nofd;
-	}
-	if (fchown(fd, uid, gid) || fchmod(fd, mode)) {
-		eb_errf(e, "unable to set the owner and mode of %s: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			eb_errf(e, "unable to write %s: %s", tmp, strerror(errno));
-			goto fail;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd)) {
-		eb_errf(e, "unable to sync %s: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	if (close(fd)) {
-		fd = -1;
-		eb_errf(e, "unable to write %s: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, target)) {
-		eb_errf(e, "unable to rename %s to %s: %s", tmp, target, strerror(errno));
-		goto fail;
-	}
-	/* The rename itself is durable once the directory is synced. */
-	dir = xstrdup(target);
-	slash = strrchr(dir, '/');
-	if (slash)
-		*(slash == dir ? slash + 1 : slash) = 0;
-	dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	free(dir);
-	free(tmp);
+	rc = write_file_atomic(target, data, len, mode, uid, gid, e);
 	free(real);
-	return 0;
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-fail_nofd:
-	free(tmp);
-	free(real);
-	return -1;
+	return rc;
 }
 
 /* The pid in a lock file, 0 when it holds none. */

@@ -1,4 +1,5 @@
-/* util: error values, growable buffers, allocation that aborts on OOM. */
+/* util: error values, growable buffers, allocation that aborts on OOM,
+ * and the few file and text chores every part needs. */
 #include "util.h"
 
 #include <errno.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -229,6 +231,128 @@ int read_file(const char *path, size_t max, buf *out, eb_err *e)
 	if (!out->p)
 		buf_add(out, "", 0);
 	return 0;
+}
+
+int fd_write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int mkdir_p(const char *path, mode_t mode, eb_err *e)
+{
+	char *p = xstrdup(path);
+	struct stat st;
+	int rc = 0;
+
+	/* Each prefix ending before a '/' (the leading one aside), then the
+	 * whole path: "a//b/" tries "a", "a/", "a//b", "a//b/", all harmless. */
+	for (char *s = p;; s++) {
+		char c = *s;
+
+		if (c && (c != '/' || s == p))
+			continue;
+		*s = 0;
+		if (mkdir(p, mode) == 0) {
+			/* made */
+		} else if (errno != EEXIST || stat(p, &st)) {
+			eb_errf(e, "unable to create %s: %s", p, strerror(errno));
+			rc = -1;
+		} else if (!S_ISDIR(st.st_mode)) {
+			eb_errf(e, "unable to create %s: %s", p, strerror(ENOTDIR));
+			rc = -1;
+		}
+		*s = c;
+		if (!c || rc)
+			break;
+	}
+	free(p);
+	return rc;
+}
+
+int write_file_atomic(const char *target, const void *data, size_t len, mode_t mode,
+		      uid_t uid, gid_t gid, eb_err *e)
+{
+	char *tmp = xasprintf("%s.envbox-XXXXXX", target), *dir, *slash;
+	int fd, dfd;
+
+	/* mkostemp opens O_RDWR | O_CREAT | O_EXCL with a name of its own: a
+	 * link planted at the name is never followed, nor a file reused. */
+	fd = mkostemp(tmp, O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		eb_errf(e, "unable to create a temporary file next to %s: %s", target,
+			strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	/* Owner first: a chown clears set-id bits the mode may ask for. */
+	if (((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid)) ||
+	    fchmod(fd, mode)) {
+		eb_errf(e, "unable to set the owner and mode of %s: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	if (fd_write_all(fd, data, len)) {
+		eb_errf(e, "unable to write %s: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	if (fsync(fd)) {
+		eb_errf(e, "unable to sync %s: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	if (close(fd)) {
+		fd = -1;
+		eb_errf(e, "unable to write %s: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, target)) {
+		eb_errf(e, "unable to rename %s to %s: %s", tmp, target, strerror(errno));
+		goto fail;
+	}
+	/* The rename itself is durable once the directory is synced; that is
+	 * best effort: the new file is in place either way. */
+	dir = xstrdup(target);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = 0;
+	dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	free(dir);
+	free(tmp);
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+	return -1;
+}
+
+bool line_next(const char **p, const char *end, const char **line, size_t *len)
+{
+	const char *nl;
+
+	if (*p >= end)
+		return false;
+	nl = memchr(*p, '\n', (size_t)(end - *p));
+	*line = *p;
+	*len = nl ? (size_t)(nl - *p) : (size_t)(end - *p);
+	*p = nl ? nl + 1 : end;
+	return true;
 }
 
 char *url_redacted(const char *url)

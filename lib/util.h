@@ -1,9 +1,11 @@
-/* util: error values, growable buffers, allocation that aborts on OOM. */
+/* util: error values, growable buffers, allocation that aborts on OOM,
+ * and the few file and text chores every part needs. */
 #ifndef ENVBOX_UTIL_H
 #define ENVBOX_UTIL_H
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Library functions report failure by returning -1 (or NULL) and filling an
  * eb_err with one line saying what and why. Only applets print and exit. */
@@ -75,5 +77,33 @@ char *installed_path(const char *under_prefix, const char *fallback);
 
 /* Reads a whole file (at most max bytes) into *out; -1 with e filled. */
 int read_file(const char *path, size_t max, buf *out, eb_err *e);
+
+/* Writes all of data to fd, again after EINTR and short writes: 0, or -1
+ * with errno set. */
+int fd_write_all(int fd, const void *data, size_t len);
+
+/* mkdir -p: path and every missing directory above it, each made with mode
+ * (less the umask). Links on the way are followed. Something there that is
+ * not a directory is an error naming it ("unable to create %s: ..."). */
+int mkdir_p(const char *path, mode_t mode, eb_err *e);
+
+/* Replaces target with data, or creates it: a temporary file next to it
+ * (same directory, so the rename is atomic), given uid:gid (each -1 to leave
+ * it as created) and mode, written, synced and renamed over target; the
+ * directory is then synced. Readers see the old file or the new one, never
+ * a part. A symlink at target is replaced, not written through (resolve it
+ * first for that). On failure the temporary file is gone and target is as
+ * it was. */
+int write_file_atomic(const char *target, const void *data, size_t len, mode_t mode,
+		      uid_t uid, gid_t gid, eb_err *e);
+
+/* The lines of the text [*p, end): each call gives the next one as
+ * *line, *len (without its '\n'; a "\r" before it is kept) and moves *p past
+ * it; false at the end. A last line without '\n' is a line; a final '\n'
+ * starts none, so "" has no lines and "a\n\nb" has "a", "", "b". A NUL is a
+ * byte like any other: the text is bounded by end, not by a NUL (for a C
+ * string, end = s + strlen(s)).
+ *	while (line_next(&p, end, &line, &n)) ... */
+bool line_next(const char **p, const char *end, const char **line, size_t *len);
 
 #endif
