@@ -122,9 +122,11 @@ while :; do sleep 1; done'
 
 @test "CODER_CPUS=2 and CODER_MEMORY: cpu.max and memory.max in the workspace's own cgroup" {
 	[ "$(docker inspect -f '{{.State.Running}}' "$WS")" = true ] || skip "no workspace from the tests before"
-	# The workspace's cgroup namespace: its cgroup is its root.
+	# The workspace's cgroup namespace: its cgroup is its root, where the
+	# limits are; its processes are in the child init/ (nesting's prelude,
+	# tests/vm/nesting.bats), where docker exec lands too.
 	run ws "$WS" workspace_cvm cat /proc/self/cgroup
-	assert_output 0::/
+	assert_output 0::/init
 	run ws "$WS" workspace_cvm cat /sys/fs/cgroup/cpu.max
 	assert_output "200000 100000"
 	run ws "$WS" workspace_cvm cat /sys/fs/cgroup/memory.max
