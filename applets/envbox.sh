@@ -585,6 +585,13 @@ on_signal() {
 	fi
 	log "Got a signal: shutting down the workspace"
 	stopping=true
+	# The supervision loop may be about to block in `wait` on the waiter
+	# (a signal between its check and the wait is handled first, and the
+	# wait would then last as long as the workspace): end the waiter, so
+	# that wait returns whenever the signal came.
+	if [ -n "$waiter_pid" ]; then
+		kill -TERM "$waiter_pid" 2>/dev/null || :
+	fi
 }
 
 # step CMD...: runs a long step in the background and waits for it, so a
