@@ -266,7 +266,7 @@ check_workspace() {
 @test "SYSBOX_DEB: the image installs a given package; a missing one fails the build, named" {
 	local ctx=$T/ctx pkg=$T/pkg
 	mkdir -p "$ctx/sysbox" "$pkg/DEBIAN" "$pkg/usr/share/envbox-test-sysbox"
-	(cd "$ROOT" && cp -r Dockerfile .dockerignore Makefile applets lib docs "$ctx/")
+	(cd "$ROOT" && cp -r Dockerfile .dockerignore Makefile applets lib docs profiles "$ctx/")
 	mkdir -p "$ctx/scripts"
 	cp "$ROOT/scripts/md2man" "$ROOT/scripts/cgroup-v2-prelude" "$ctx/scripts/"
 	# A stand-in for sysbox-ce's package: the plumbing, not sysbox.
