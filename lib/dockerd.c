@@ -7,12 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
-char *dockerd_prelude_path(const char *exe)
-{
-	return prefix_path(exe, PRELUDE_UNDER_PREFIX, DOCKERD_PRELUDE);
-}
-
 /* Where dockerd keeps its data when the user's volume is full: the pod's
  * ephemeral disk, where overlay2 cannot stack on the container's own
  * overlay root. fuse-overlayfs can (layers shared, as overlay2); vfs always

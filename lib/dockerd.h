@@ -20,13 +20,9 @@ struct dockerd_opts {
 /* The cgroup v2 prelude (scripts/cgroup-v2-prelude) where the image installs
  * it: PREFIX/libexec/envbox/cgroup-v2-prelude for PREFIX=/usr/local. */
 #define DOCKERD_PRELUDE "/usr/local/libexec/envbox/cgroup-v2-prelude"
+/* ... and relative to the prefix the binary is in: installed_path
+ * (util.h) finds it beside this binary. */
 #define PRELUDE_UNDER_PREFIX "libexec/envbox/cgroup-v2-prelude"
-
-/* The prelude installed beside the binary at exe (an absolute path,
- * /proc/self/exe's target): PREFIX/libexec/envbox/cgroup-v2-prelude for
- * PREFIX/bin/envbox-bin. DOCKERD_PRELUDE when exe is NULL or relative.
- * Owned. */
-char *dockerd_prelude_path(const char *exe);
 
 /* The argv (NULL-terminated, malloc'd strings in a malloc'd array; free with
  * dockerd_argv_free). On cgroup v2 dockerd runs as `unshare --cgroup PRELUDE

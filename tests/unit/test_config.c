@@ -238,7 +238,7 @@ static void dockerd_args(void)
 
 	/* The prelude beside the binary: PREFIX/bin/x -> PREFIX/libexec/... */
 	for (size_t i = 0; i < sizeof prelude_paths / sizeof *prelude_paths; i++) {
-		char *s = dockerd_prelude_path(prelude_paths[i].exe);
+		char *s = prefix_path(prelude_paths[i].exe, PRELUDE_UNDER_PREFIX, DOCKERD_PRELUDE);
 
 		CHECK_STR(s, prelude_paths[i].want);
 		free(s);
