@@ -18,8 +18,7 @@ NIL_SOURCE=00000000-0000-0000-0000-000000000000
 setup_file() {
 	ensure_remap_user
 	registry_start
-	"$BATS_TEST_DIRNAME/lib/image.sh" rootfs "$BATS_FILE_TMPDIR/rootfs" --user coder:1000:1000:/home/coder
-	"$BATS_TEST_DIRNAME/lib/image.sh" push "http://$REGISTRY" ws/plain:1 "$BATS_FILE_TMPDIR/rootfs"
+	push_workspace_image ws/plain:1
 }
 
 teardown_file() {

@@ -12,8 +12,7 @@ load lib/envbox
 setup_file() {
 	ensure_remap_user
 	registry_start
-	"$BATS_TEST_DIRNAME/lib/image.sh" rootfs "$BATS_FILE_TMPDIR/rootfs" --user coder:1000:1000:/home/coder
-	"$BATS_TEST_DIRNAME/lib/image.sh" push "http://$REGISTRY" ws/plain:1 "$BATS_FILE_TMPDIR/rootfs"
+	push_workspace_image ws/plain:1
 }
 
 teardown_file() {

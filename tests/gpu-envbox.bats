@@ -87,13 +87,7 @@ setup_file() {
 }
 
 teardown_file() {
-	EB_DIR=$(cat "$BATS_FILE_TMPDIR/eb_dir" 2>/dev/null) || EB_DIR=
-	EB_PID=$(cat "$BATS_FILE_TMPDIR/eb_pid" 2>/dev/null) || EB_PID=
-	if [ -n "$EB_PID" ] && kill -0 "$EB_PID" 2>/dev/null; then
-		kill -TERM "$EB_PID"
-		for _ in $(seq 300); do kill -0 "$EB_PID" 2>/dev/null || break; sleep 0.1; done
-	fi
-	envbox_cleanup
+	envbox_file_stop
 	registry_stop
 	GPU=$(cat "$BATS_FILE_TMPDIR/gpu" 2>/dev/null) || GPU=
 	case $GPU in

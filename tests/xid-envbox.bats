@@ -65,14 +65,8 @@ setup_file() {
 
 teardown_file() {
 	local m
-	EB_DIR=$(cat "$BATS_FILE_TMPDIR/eb_dir" 2>/dev/null) || EB_DIR=
-	EB_PID=$(cat "$BATS_FILE_TMPDIR/eb_pid" 2>/dev/null) || EB_PID=
 	V=$(cat "$BATS_FILE_TMPDIR/v" 2>/dev/null) || V=
-	if [ -n "$EB_PID" ] && kill -0 "$EB_PID" 2>/dev/null; then
-		kill -TERM "$EB_PID"
-		for _ in $(seq 300); do kill -0 "$EB_PID" 2>/dev/null || break; sleep 0.1; done
-	fi
-	envbox_cleanup
+	envbox_file_stop
 	registry_stop
 	rm -rf "$(cat "$BATS_FILE_TMPDIR/fresh" 2>/dev/null)"
 	[ -n "$V" ] || return 0

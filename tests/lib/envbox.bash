@@ -108,6 +108,19 @@ envbox_cleanup() {
 	EB_DIR=
 }
 
+# envbox_file_stop: teardown_file's end of an envbox a setup_file started
+# and recorded in $BATS_FILE_TMPDIR/eb_dir and eb_pid: SIGTERM, up to 30 s
+# to exit, then envbox_cleanup.
+envbox_file_stop() {
+	EB_DIR=$(cat "$BATS_FILE_TMPDIR/eb_dir" 2>/dev/null) || EB_DIR=
+	EB_PID=$(cat "$BATS_FILE_TMPDIR/eb_pid" 2>/dev/null) || EB_PID=
+	if [ -n "$EB_PID" ] && kill -0 "$EB_PID" 2>/dev/null; then
+		kill -TERM "$EB_PID"
+		for _ in $(seq 300); do kill -0 "$EB_PID" 2>/dev/null || break; sleep 0.1; done
+	fi
+	envbox_cleanup
+}
+
 # The docker CLI of Debian's docker.io, which matches its dockerd (another
 # docker client earlier on PATH may be too new for it).
 docker() {

@@ -168,13 +168,7 @@ while :; do sleep 1; done'
 
 @test "docker stop: SIGTERM ends everything within Kubernetes' grace period" {
 	[ "$(docker inspect -f '{{.State.Running}}' "$WS")" = true ] || skip "no workspace from the tests before"
-	start=$SECONDS
-	docker stop -t 30 "$WS" >/dev/null
-	took=$((SECONDS - start))
-	echo "# docker stop took ${took}s" >&3
-	run docker inspect -f '{{.State.ExitCode}}' "$WS"
-	assert_output 0
-	((took < 30))
+	stop_in_grace "$WS"
 	run cat "$WORK/$WS/home/sigterm"
 	assert_output TERM
 	run docker logs "$WS"

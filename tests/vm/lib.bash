@@ -89,3 +89,16 @@ outer_rm() {
 		rm -rf "${WORK:?}/$name"
 	done
 }
+
+# stop_in_grace NAME: docker stop with Kubernetes' 30 s grace period; the
+# outer container must exit 0 before the grace period ends.
+stop_in_grace() {
+	local start took
+	start=$SECONDS
+	docker stop -t 30 "$1" >/dev/null
+	took=$((SECONDS - start))
+	echo "# docker stop took ${took}s" >&3
+	run docker inspect -f '{{.State.ExitCode}}' "$1"
+	assert_output 0
+	((took < 30)) || fail "docker stop took ${took}s, the grace period is 30 s"
+}
