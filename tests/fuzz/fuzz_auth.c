@@ -6,7 +6,8 @@
  * messages name) or the registry does. Build and run:
  *   clang -std=c11 -D_GNU_SOURCE -Ilib -g -O1 \
  *     -fsanitize=fuzzer,address,undefined tests/fuzz/fuzz_auth.c \
- *     lib/auth.c lib/imageref.c lib/json.c lib/b64.c lib/util.c -o fuzz_auth
+ *     lib/auth.c lib/imageref.c lib/json.c lib/json_check.c lib/json_write.c \
+ *     lib/b64.c lib/util.c -o fuzz_auth
  *   ./fuzz_auth -max_total_time=60 tests/fuzz/corpus/auth */
 #include <stdint.h>
 #include <stdlib.h>

@@ -4,7 +4,8 @@
  * and run:
  *   clang -std=c11 -D_GNU_SOURCE -Ilib -g -O1 \
  *     -fsanitize=fuzzer,address,undefined tests/fuzz/fuzz_b64.c \
- *     lib/json.c lib/b64.c lib/util.c -o fuzz_b64
+ *     lib/json.c lib/json_check.c lib/json_write.c lib/b64.c lib/util.c \
+ *     -o fuzz_b64
  *   ./fuzz_b64 -max_total_time=60 tests/fuzz/corpus/b64 */
 #include <stdint.h>
 #include <stdlib.h>

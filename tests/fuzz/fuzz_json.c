@@ -3,7 +3,8 @@
  * disagreement aborts. Build and run:
  *   clang -std=c11 -D_GNU_SOURCE -Ilib -g -O1 \
  *     -fsanitize=fuzzer,address,undefined tests/fuzz/fuzz_json.c \
- *     lib/json.c lib/b64.c lib/util.c -o fuzz_json
+ *     lib/json.c lib/json_check.c lib/json_write.c lib/b64.c lib/util.c \
+ *     -o fuzz_json
  *   ./fuzz_json -max_total_time=60 tests/fuzz/corpus/json */
 #include <stdint.h>
 #include <stdlib.h>
