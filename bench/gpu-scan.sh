@@ -7,9 +7,9 @@
 # The tree is mostly what a real /usr/lib/x86_64-linux-gnu holds (libraries
 # with their soname links, subdirectories of data files) plus a few hundred
 # driver files in chains and decoys that share their words. find's -name
-# patterns come from the library table in lib/gpu.c, so both look for the
-# same names; the scan does more with them (follows and checks each chain,
-# remaps, writes spec lines), find only lists them.
+# patterns come from the library table in lib/gpu_names.c, so both look for
+# the same names; the scan does more with them (follows and checks each
+# chain, remaps, writes spec lines), find only lists them.
 #
 #   ENVBOX_GPU_SCAN   the binary (default: envbox-gpu-scan on PATH, else
 #                     build/envbox-bin gpu-scan)
@@ -19,7 +19,7 @@ set -u
 
 runs=${1:-7}
 here=$(cd "$(dirname "$0")/.." && pwd)
-table=$here/lib/gpu.c
+table=$here/lib/gpu_names.c
 
 if [ -n "${ENVBOX_GPU_SCAN:-}" ]; then
 	scan_cmd=$ENVBOX_GPU_SCAN

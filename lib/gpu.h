@@ -4,10 +4,10 @@
  * NVIDIA_* variables.
  *
  * Whether a file belongs to the driver is decided from its *file name* by
- * the tables in gpu.c (after libnvidia-container's src/nvc_info.c), never
- * by a word somewhere in its path: the original envbox matched "cuda",
- * "gl" and "nvidia" anywhere in a path and bound libglib, libGLU and
- * everything under a directory named cuda into the workspace.
+ * the tables in gpu_names.c (after libnvidia-container's src/nvc_info.c),
+ * never by a word somewhere in its path: the original envbox matched
+ * "cuda", "gl" and "nvidia" anywhere in a path and bound libglib, libGLU
+ * and everything under a directory named cuda into the workspace.
  *
  * Sources, each taken only when present:
  *   - the mount table: mounts under /dev naming a GPU device node; every

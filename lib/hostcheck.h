@@ -145,7 +145,7 @@ void hostcheck_text(const struct hc_report *r, bool verdict_only, buf *out);
 /* The report as one JSON object (docs/envbox-check.md), newline-ended. */
 void hostcheck_json(const struct hc_report *r, buf *out);
 
-/* --- parsers for what the kernel writes (strict; fuzzed) ---------------- */
+/* --- parsers for what the kernel writes (strict; fuzzed; hostcheck_parse.c) */
 
 /* /proc/PID/status: CapEff (hex) and Seccomp (0..2). A field absent is -1;
  * a field present but malformed is an error (-1 with e). */
@@ -163,7 +163,7 @@ int hostcheck_parse_sysctl(const char *text, size_t len, long long *v);
  * ("0 0 4294967295"), 0 another, -1 malformed. */
 int hostcheck_parse_uid_map(const char *text, size_t len);
 
-/* --- gathering ------------------------------------------------------------ */
+/* --- gathering (hostfacts.c) ---------------------------------------------- */
 
 struct hc_opts {
 	const char *root; /* prefix for every file read; "" or NULL: live */

@@ -6,8 +6,9 @@
  * a tree into itself), and a lookup follows at most TREE_MAX_HOPS links.
  * An absolute link target is taken inside the tree when it starts with the
  * tree's root, or with its alias (the root's path on another machine, as a
- * link written there names it); anything else leaves the tree. gpu.c uses
- * it for the driver's symlink chains in a host's library directory. */
+ * link written there names it); anything else leaves the tree. gpu_libs.c
+ * uses it for the driver's symlink chains in a host's library directory,
+ * gpu.c for the links beside the driver's mounts. */
 #ifndef ENVBOX_TREE_H
 #define ENVBOX_TREE_H
 #include <stdbool.h>
