@@ -2,6 +2,7 @@
  * https://docs.docker.com/engine/api/v1.41/ */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -112,6 +113,56 @@ const char docker_usage[] =
 	"Exit codes: 0 done, 1 failed (for an error answer: the daemon's message\n"
 	"and the HTTP status), 2 usage error. exec: CMD's exit status.\n";
 
+/* --- what the commands share (docker_cmds.h) ------------------------------------ */
+
+void open_docker(docker *d)
+{
+	eb_err e;
+
+	if (docker_open(d, NULL, &e) < 0)
+		die_err(&e);
+}
+
+_Noreturn void die_api(const eb_err *e)
+{
+	die_code(strstr(e->msg, "no space left on device") ? EXIT_NOSPACE : EXIT_FAIL,
+		 "%s", e->msg);
+}
+
+char *container_path(const char *name, const char *rest)
+{
+	char *n = docker_query_escape(name);
+	char *p = xasprintf("/containers/%s%s", n, rest);
+
+	free(n);
+	return p;
+}
+
+long simple_request(docker *d, const char *method, const char *path, const long *ok)
+{
+	docker_req r = { .method = method, .path = path };
+	long status = 0;
+	eb_err e;
+
+	if (docker_request(d, &r, &status, NULL, &e) == 0)
+		return status;
+	for (; *ok; ok++)
+		if (status == *ok)
+			return status;
+	die_api(&e);
+}
+
+const char *one_name(const char *cmd, const char *name, const char *arg)
+{
+	if (name)
+		usage_error("%s: unexpected argument \"%s\"", cmd, arg);
+	if (!*arg)
+		usage_error("%s: NAME is empty", cmd);
+	return arg;
+}
+
+/* --- api ------------------------------------------------------------------------- */
+
 #define BODY_MAX (64u << 20)
 
 static void read_stdin(buf *b)
@@ -206,6 +257,8 @@ static int cmd_api(int argc, char **argv)
 	buf_free(&body);
 	return 0;
 }
+
+/* --- dispatch -------------------------------------------------------------------- */
 
 /* The commands, in the order of the usage text. Each gets argv from its own
  * name on. */
