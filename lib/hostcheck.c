@@ -1,6 +1,7 @@
 /* hostcheck: the decisions (see hostcheck.h). Everything here is a pure
  * function of struct hc_facts; the reading is in hostfacts.c, the parsers
- * of what the kernel writes in hostcheck_parse.c. */
+ * of what the kernel writes in hostcheck_parse.c, the report's output in
+ * hostcheck_report.c. */
 #include "hostcheck.h"
 
 #include <stdarg.h>
@@ -9,24 +10,8 @@
 #include <string.h>
 
 #include "idmap.h"
-#include "json.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-
-const char *hc_status_name(enum hc_status s)
-{
-	switch (s) {
-	case HC_OK:
-		return "ok";
-	case HC_INFO:
-		return "info";
-	case HC_DEGRADED:
-		return "degraded";
-	case HC_FATAL:
-		return "fatal";
-	}
-	return "?";
-}
 
 /* Capabilities envbox wants, and what is lost without each. */
 static const struct hc_cap {
@@ -553,73 +538,4 @@ void hostcheck_judge(const struct hc_facts *f, struct hc_report *r)
 	check_gpu(f, r);
 	check_data_root(&f->data_root, r);
 	check_coder_root(&f->coder_root, r);
-}
-
-void hostcheck_report_free(struct hc_report *r)
-{
-	for (size_t i = 0; i < r->n; i++) {
-		free(r->v[i].message);
-		free(r->v[i].reason);
-	}
-	free(r->v);
-	*r = (struct hc_report){ 0 };
-}
-
-const char *hostcheck_verdict(const struct hc_report *r)
-{
-	return r->worst == HC_FATAL ? "cannot start" : r->worst == HC_DEGRADED ? "degraded"
-									       : "ready";
-}
-
-/* The reasons the verdict gives: the fatal ones when it cannot start (what
- * to fix first), else the degraded ones. */
-static bool in_verdict(const struct hc_report *r, const struct hc_result *x)
-{
-	return x->reason && x->status == r->worst;
-}
-
-void hostcheck_text(const struct hc_report *r, bool verdict_only, buf *out)
-{
-	const char *sep = ": ";
-
-	if (!verdict_only)
-		for (size_t i = 0; i < r->n; i++)
-			buf_printf(out, "%s %s: %s\n", r->v[i].name,
-				   hc_status_name(r->v[i].status), r->v[i].message);
-	buf_printf(out, "verdict %s", hostcheck_verdict(r));
-	for (size_t i = 0; i < r->n; i++)
-		if (in_verdict(r, &r->v[i])) {
-			buf_printf(out, "%s%s", sep, r->v[i].reason);
-			sep = "; ";
-		}
-	buf_addc(out, '\n');
-}
-
-void hostcheck_json(const struct hc_report *r, buf *out)
-{
-	json_w w;
-
-	jw_init(&w, out);
-	jw_obj(&w);
-	jw_kstr(&w, "verdict", hostcheck_verdict(r));
-	jw_key(&w, "reasons");
-	jw_arr(&w);
-	for (size_t i = 0; i < r->n; i++)
-		if (in_verdict(r, &r->v[i]))
-			jw_str(&w, r->v[i].reason);
-	jw_arr_end(&w);
-	jw_key(&w, "checks");
-	jw_arr(&w);
-	for (size_t i = 0; i < r->n; i++) {
-		jw_obj(&w);
-		jw_kstr(&w, "name", r->v[i].name);
-		jw_kstr(&w, "status", hc_status_name(r->v[i].status));
-		jw_kstr(&w, "message", r->v[i].message);
-		if (r->v[i].reason)
-			jw_kstr(&w, "reason", r->v[i].reason);
-		jw_obj_end(&w);
-	}
-	jw_arr_end(&w);
-	jw_obj_end(&w);
-	buf_addc(out, '\n');
 }
