@@ -95,12 +95,6 @@ static void note(const char *fmt, ...)
 	free(msg);
 }
 
-static void put(const char *s)
-{
-	if (fputs(s, stdout) == EOF || fflush(stdout))
-		die("unable to write output: %s", strerror(errno));
-}
-
 static void parse_image(const char *image, struct imageref *ref)
 {
 	eb_err e;
@@ -194,7 +188,7 @@ static int cmd_creds(int argc, char **argv)
 
 		buf_adds(&line, out);
 		buf_addc(&line, '\n');
-		put(line.p);
+		put_stdout(&line);
 		wipe(&line);
 		explicit_bzero(out, strlen(out));
 		free(out);
@@ -224,6 +218,7 @@ static int cmd_certs(int argc, char **argv)
 	eb_err e;
 	int rc;
 
+	/* An opt_value chain as every command's (applet.h says why). */
 	for (int i = 1; i < argc; i++) {
 		if ((v = opt_value(argc, argv, &i, "--image")))
 			image = v;
@@ -264,7 +259,7 @@ static int cmd_certs(int argc, char **argv)
 	for (size_t i = 0; i < n; i++)
 		buf_printf(&out, "%s/%s\n", target, certs[i].name);
 	if (out.p)
-		put(out.p);
+		put_stdout(&out);
 done:
 	buf_free(&out);
 	free(target);
@@ -275,9 +270,7 @@ done:
 
 int auth_main(int argc, char **argv)
 {
-	if (wants_help(argc, argv))
-		help();
-	if (argc > 1 && !strcmp(argv[1], "certs"))
-		return cmd_certs(argc - 1, argv + 1);
-	return cmd_creds(argc, argv);
+	static const struct applet_cmd cmds[] = { { "certs", cmd_certs } };
+
+	return run_command(argc, argv, cmds, 1, cmd_creds);
 }

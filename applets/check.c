@@ -93,8 +93,7 @@ int check_main(int argc, char **argv)
 		hostcheck_json(&r, &out);
 	else
 		hostcheck_text(&r, quiet, &out);
-	if (fwrite(out.p, 1, out.len, stdout) != out.len || fflush(stdout))
-		die("unable to write output: %s", strerror(errno));
+	put_stdout(&out);
 	status = r.worst == HC_FATAL ? EXIT_FAIL : 0;
 	buf_free(&out);
 	hostcheck_report_free(&r);

@@ -161,6 +161,20 @@ const char *one_name(const char *cmd, const char *name, const char *arg)
 	return arg;
 }
 
+const char *only_name(const char *cmd, int argc, char **argv)
+{
+	const char *name = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] == '-' && argv[i][1])
+			usage_error("%s: unknown option %s", cmd, argv[i]);
+		name = one_name(cmd, name, argv[i]);
+	}
+	if (!name)
+		usage_error("%s: expected NAME", cmd);
+	return name;
+}
+
 /* --- api ------------------------------------------------------------------------- */
 
 #define BODY_MAX (64u << 20)
@@ -261,11 +275,9 @@ static int cmd_api(int argc, char **argv)
 /* --- dispatch -------------------------------------------------------------------- */
 
 /* The commands, in the order of the usage text. Each gets argv from its own
- * name on. */
-static const struct {
-	const char *name;
-	int (*run)(int argc, char **argv);
-} commands[] = {
+ * name on (exec's CMD may take --help itself: run_command looks only before
+ * "--"). */
+static const struct applet_cmd commands[] = {
 	{ "pull", dcmd_pull },
 	{ "probe", dcmd_probe },
 	{ "prune", dcmd_prune },
@@ -284,16 +296,5 @@ static const struct {
 
 int docker_main(int argc, char **argv)
 {
-	if (argc < 2)
-		usage_error("which command? pull, probe, prune, create, start, stop, rm, exec, wait, config, dockerd-args, log, logs-to-coder or api");
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
-		help();
-	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-		if (!strcmp(argv[1], commands[i].name)) {
-			/* exec's CMD may take --help itself: only look before "--". */
-			if (wants_help(argc - 1, argv + 1))
-				help();
-			return commands[i].run(argc - 1, argv + 1);
-		}
-	usage_error("unknown command \"%s\"", argv[1]);
+	return run_command(argc, argv, commands, sizeof commands / sizeof *commands, NULL);
 }

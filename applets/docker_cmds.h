@@ -39,5 +39,8 @@ long simple_request(docker *d, const char *method, const char *path, const long 
 /* NAME as the one positional argument of cmd: arg, unless name (the one
  * already seen) is set or arg is empty (usage errors). */
 const char *one_name(const char *cmd, const char *name, const char *arg);
+/* NAME, the only argument of a command that takes no options (start,
+ * wait); usage errors otherwise. */
+const char *only_name(const char *cmd, int argc, char **argv);
 
 #endif

@@ -312,17 +312,10 @@ int dcmd_start(int argc, char **argv)
 {
 	/* 304: already running, which is what was asked. */
 	static const long ok[] = { 304, 0 };
-	const char *name = NULL;
+	const char *name = only_name("start", argc, argv);
 	docker d;
 	char *path;
 
-	for (int i = 1; i < argc; i++) {
-		if (argv[i][0] == '-' && argv[i][1])
-			usage_error("start: unknown option %s", argv[i]);
-		name = one_name("start", name, argv[i]);
-	}
-	if (!name)
-		usage_error("start: expected NAME");
 	open_docker(&d);
 	path = container_path(name, "/start");
 	simple_request(&d, "POST", path, ok);

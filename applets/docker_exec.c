@@ -210,7 +210,7 @@ int dcmd_exec(int argc, char **argv)
  * notice a workspace that exits or is OOM-killed. */
 int dcmd_wait(int argc, char **argv)
 {
-	const char *name = NULL;
+	const char *name = only_name("wait", argc, argv);
 	static const long ok[] = { 0 };
 	struct ctr_end end;
 	docker_req r = { .method = "GET" };
@@ -220,13 +220,6 @@ int dcmd_wait(int argc, char **argv)
 	docker d;
 	eb_err e;
 
-	for (int i = 1; i < argc; i++) {
-		if (argv[i][0] == '-' && argv[i][1])
-			usage_error("wait: unknown option %s", argv[i]);
-		name = one_name("wait", name, argv[i]);
-	}
-	if (!name)
-		usage_error("wait: expected NAME");
 	open_docker(&d);
 	/* Long-polls until the container is not running; a daemon that dies
 	 * meanwhile ends it with an error. */

@@ -97,6 +97,7 @@ int dcmd_dockerd_args(int argc, char **argv)
 	char **args, *prelude = NULL;
 	eb_err e;
 
+	/* An opt_value chain as every command's (applet.h says why). */
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--no-space"))
 			o.no_space = true;

@@ -83,14 +83,6 @@ const char gpu_scan_usage[] =
 	"Exit codes: 0 done (warnings on stderr), 1 failed (--usr-lib-dir, the dev\n"
 	"root, the mount table or the os-release file unreadable), 2 usage error.\n";
 
-static void put(buf *b)
-{
-	if (b->len && fwrite(b->p, 1, b->len, stdout) != b->len)
-		die("unable to write output: %s", strerror(errno));
-	if (fflush(stdout))
-		die("unable to write output: %s", strerror(errno));
-}
-
 /* Warnings go to stderr as they come and into the JSON output. */
 struct warnings {
 	char **v;
@@ -144,6 +136,9 @@ static const char *libdir_of_file(const char *path)
 	return dir;
 }
 
+/* The arrays of objects below (and hostcheck_json's) are written the same
+ * way, key, array, one object of jw_k* fields an element: alike in shape,
+ * but the fields are each array's own; the json writer is what they share. */
 static void print_json(const struct gpu_result *r, const char *inner,
 		       const struct warnings *w, buf *out)
 {
@@ -152,21 +147,15 @@ static void print_json(const struct gpu_result *r, const char *inner,
 	jw_init(&j, out);
 	jw_obj(&j);
 	jw_kstr(&j, "inner_usr_lib_dir", inner);
-	jw_key(&j, "driver_versions");
-	jw_arr(&j);
-	for (size_t i = 0; i < r->nversion; i++)
-		jw_str(&j, r->version[i]);
-	jw_arr_end(&j);
+	jw_kstrs(&j, "driver_versions", r->version, r->nversion);
 	jw_key(&j, "devices");
 	jw_arr(&j);
 	for (size_t i = 0; i < r->ndev; i++) {
 		jw_obj(&j);
 		jw_kstr(&j, "host", r->dev[i].host);
 		jw_kstr(&j, "inner", r->dev[i].inner);
-		jw_key(&j, "major");
-		jw_int(&j, r->dev[i].major);
-		jw_key(&j, "minor");
-		jw_int(&j, r->dev[i].minor);
+		jw_kint(&j, "major", r->dev[i].major);
+		jw_kint(&j, "minor", r->dev[i].minor);
 		jw_obj_end(&j);
 	}
 	jw_arr_end(&j);
@@ -176,8 +165,7 @@ static void print_json(const struct gpu_result *r, const char *inner,
 		jw_obj(&j);
 		jw_kstr(&j, "src", r->bind[i].src);
 		jw_kstr(&j, "dst", r->bind[i].dst);
-		jw_key(&j, "ro");
-		jw_bool(&j, true);
+		jw_kbool(&j, "ro", true);
 		jw_kstr(&j, "from", gpu_from_name(r->bind[i].from));
 		jw_obj_end(&j);
 	}
@@ -191,11 +179,7 @@ static void print_json(const struct gpu_result *r, const char *inner,
 		jw_obj_end(&j);
 	}
 	jw_arr_end(&j);
-	jw_key(&j, "warnings");
-	jw_arr(&j);
-	for (size_t i = 0; i < w->n; i++)
-		jw_str(&j, w->v[i]);
-	jw_arr_end(&j);
+	jw_kstrs(&j, "warnings", w->v, w->n);
 	jw_obj_end(&j);
 	buf_addc(out, '\n');
 }
@@ -232,6 +216,7 @@ static int cmd_scan(int argc, char **argv)
 	buf out = { 0 };
 	int given;
 
+	/* An opt_value chain as every command's (applet.h says why). */
 	for (int i = 1; i < argc; i++) {
 		if ((v = opt_value(argc, argv, &i, "--usr-lib-dir")))
 			lib = v;
@@ -301,7 +286,7 @@ static int cmd_scan(int argc, char **argv)
 		print_json(&r, inner, &w, &out);
 	else
 		print_lines(&r, &out);
-	put(&out);
+	put_stdout(&out);
 
 	buf_free(&out);
 	gpu_result_free(&r);
@@ -358,9 +343,7 @@ static int cmd_unmount_proc(int argc, char **argv)
 
 int gpu_scan_main(int argc, char **argv)
 {
-	if (wants_help(argc, argv))
-		help();
-	if (argc > 1 && !strcmp(argv[1], "unmount-proc"))
-		return cmd_unmount_proc(argc - 1, argv + 1);
-	return cmd_scan(argc, argv);
+	static const struct applet_cmd cmds[] = { { "unmount-proc", cmd_unmount_proc } };
+
+	return run_command(argc, argv, cmds, 1, cmd_scan);
 }

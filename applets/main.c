@@ -141,6 +141,14 @@ void warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+void put_stdout(const buf *b)
+{
+	if (b->len && fwrite(b->p, 1, b->len, stdout) != b->len)
+		die("unable to write output: %s", strerror(errno));
+	if (fflush(stdout))
+		die("unable to write output: %s", strerror(errno));
+}
+
 void usage_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -169,6 +177,26 @@ bool wants_help(int argc, char **argv)
 			return true;
 	}
 	return false;
+}
+
+int run_command(int argc, char **argv, const struct applet_cmd *cmds, size_t n,
+		int (*dflt)(int argc, char **argv))
+{
+	buf names = { 0 };
+
+	if (wants_help(argc, argv))
+		help();
+	for (size_t i = 0; argc > 1 && i < n; i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].run(argc - 1, argv + 1);
+	if (dflt)
+		return dflt(argc, argv);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&names, "%s%s", i == 0 ? "" : i + 1 < n ? ", " : " or ",
+			   cmds[i].name);
+	if (argc < 2)
+		usage_error("expected a command: %s", names.p);
+	usage_error("unknown command '%s' (expected %s)", argv[1], names.p);
 }
 
 const char *opt_value(int argc, char **argv, int *i, const char *name)

@@ -100,14 +100,6 @@ const char mounts_usage[] =
 	"source that cannot be prepared), 2 usage error (bad arguments, U+N or\n"
 	"G+N past 4294967294, a malformed CODER_MOUNTS or VALUE).\n";
 
-static void put(buf *b)
-{
-	if (b->len && fwrite(b->p, 1, b->len, stdout) != b->len)
-		die("unable to write output: %s", strerror(errno));
-	if (fflush(stdout))
-		die("unable to write output: %s", strerror(errno));
-}
-
 static int cmd_parse(int argc, char **argv)
 {
 	const char *value = NULL, *from = "argument";
@@ -147,8 +139,7 @@ static int cmd_parse(int argc, char **argv)
 			jw_obj(&w);
 			jw_kstr(&w, "src", ml.v[i].src);
 			jw_kstr(&w, "dst", ml.v[i].dst);
-			jw_key(&w, "ro");
-			jw_bool(&w, ml.v[i].ro);
+			jw_kbool(&w, "ro", ml.v[i].ro);
 			jw_obj_end(&w);
 		}
 		jw_arr_end(&w);
@@ -158,7 +149,7 @@ static int cmd_parse(int argc, char **argv)
 			if (spec_write_bind(&out, ml.v[i].src, ml.v[i].dst, ml.v[i].ro, &e))
 				die_err(&e);
 	}
-	put(&out);
+	put_stdout(&out);
 	buf_free(&out);
 	mounts_free(&ml);
 	return 0;
@@ -188,23 +179,16 @@ static void add_json_entry(json_w *w, const char *path, const struct mountinfo_e
 	jw_kstr(w, "fstype", m->fstype);
 	jw_kstr(w, "source", m->source);
 	jw_kstr(w, "root", m->root);
-	jw_key(w, "ro");
-	jw_bool(w, m->ro);
-	jw_key(w, "mount_ro");
-	jw_bool(w, m->mnt_ro);
-	jw_key(w, "superblock_ro");
-	jw_bool(w, m->sb_ro);
+	jw_kbool(w, "ro", m->ro);
+	jw_kbool(w, "mount_ro", m->mnt_ro);
+	jw_kbool(w, "superblock_ro", m->sb_ro);
 	jw_kstr(w, "mount_options", m->vfs_opts);
 	jw_kstr(w, "superblock_options", m->super_opts);
 	jw_kstr(w, "optional_fields", m->opt_fields);
-	jw_key(w, "id");
-	jw_int(w, m->id);
-	jw_key(w, "parent");
-	jw_int(w, m->parent);
-	jw_key(w, "major");
-	jw_int(w, m->major);
-	jw_key(w, "minor");
-	jw_int(w, m->minor);
+	jw_kint(w, "id", m->id);
+	jw_kint(w, "parent", m->parent);
+	jw_kint(w, "major", m->major);
+	jw_kint(w, "minor", m->minor);
 	jw_obj_end(w);
 }
 
@@ -282,7 +266,7 @@ static int cmd_mountinfo(int argc, char **argv)
 		jw_arr_end(&w);
 		buf_addc(&out, '\n');
 	}
-	put(&out);
+	put_stdout(&out);
 	buf_free(&out);
 	mountinfo_free(&mi);
 	free(paths);
@@ -395,6 +379,7 @@ static int cmd_prepare(int argc, char **argv)
 	buf out = { 0 };
 	int rc;
 
+	/* An opt_value chain as every command's (applet.h says why). */
 	for (int i = 1; i < argc; i++) {
 		if ((v = opt_value(argc, argv, &i, "--uid")))
 			o.uid = parse_id("--uid", uid_s = v);
@@ -470,7 +455,7 @@ static int cmd_prepare(int argc, char **argv)
 			if (spec_write_bind(&out, binds[i].src, binds[i].dst, binds[i].ro, &e))
 				die("prepare: %s", e.msg);
 	}
-	put(&out);
+	put_stdout(&out);
 	free(choice);
 
 	prepare_plan_free(&plan);
@@ -483,17 +468,15 @@ static int cmd_prepare(int argc, char **argv)
 	return 0;
 }
 
+/* A table of commands and run_command, as every applet with commands has
+ * (applet.h). */
 int mounts_main(int argc, char **argv)
 {
-	if (wants_help(argc, argv))
-		help();
-	if (argc < 2)
-		usage_error("expected a command: parse, mountinfo or prepare");
-	if (!strcmp(argv[1], "parse"))
-		return cmd_parse(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "mountinfo"))
-		return cmd_mountinfo(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "prepare"))
-		return cmd_prepare(argc - 1, argv + 1);
-	usage_error("unknown command '%s' (expected parse, mountinfo or prepare)", argv[1]);
+	static const struct applet_cmd cmds[] = {
+		{ "parse", cmd_parse },
+		{ "mountinfo", cmd_mountinfo },
+		{ "prepare", cmd_prepare },
+	};
+
+	return run_command(argc, argv, cmds, sizeof cmds / sizeof *cmds, NULL);
 }

@@ -74,14 +74,6 @@ const char xid_usage[] =
 #define DEFAULT_START 100000u
 #define DEFAULT_COUNT 65536u
 
-static void put(buf *b)
-{
-	if (b->len && fwrite(b->p, 1, b->len, stdout) != b->len)
-		die("unable to write output: %s", strerror(errno));
-	if (fflush(stdout))
-		die("unable to write output: %s", strerror(errno));
-}
-
 /* A number chown(2) can take as an ID. */
 static uint32_t parse_id(const char *cmd, const char *name, const char *v)
 {
@@ -140,7 +132,7 @@ static int cmd_subid(int argc, char **argv)
 		   r.added[0] ? "added" : "present");
 	buf_printf(&out, "subgid %s:%u:%u %s\n", user, start, count,
 		   r.added[1] ? "added" : "present");
-	put(&out);
+	put_stdout(&out);
 	buf_free(&out);
 	return 0;
 }
@@ -275,8 +267,7 @@ static int cmd_probe(int argc, char **argv)
 			jw_str(&w, p.source);
 		else
 			jw_null(&w);
-		jw_key(&w, "idmap");
-		jw_bool(&w, p.idmap);
+		jw_kbool(&w, "idmap", p.idmap);
 		jw_kstr(&w, "reason", p.why);
 		snprintf(kv, sizeof kv, "%u.%u", k.major, k.minor);
 		jw_kstr(&w, "kernel", kv);
@@ -286,7 +277,7 @@ static int cmd_probe(int argc, char **argv)
 		buf_printf(&out, "fstype %s\nsource %s\nidmap %s %s\n", p.fstype,
 			   p.source ? p.source : "none", p.idmap ? "yes" : "no", p.why);
 	}
-	put(&out);
+	put_stdout(&out);
 	buf_free(&out);
 	idmap_probe_free(&p);
 	mountinfo_free(&mi);
@@ -329,19 +320,16 @@ static int cmd_idmap(int argc, char **argv)
 	return 0;
 }
 
+/* A table of commands and run_command, as every applet with commands has
+ * (applet.h). */
 int xid_main(int argc, char **argv)
 {
-	if (wants_help(argc, argv))
-		help();
-	if (argc < 2)
-		usage_error("expected a command: subid, shift, probe or idmap");
-	if (!strcmp(argv[1], "subid"))
-		return cmd_subid(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "shift"))
-		return cmd_shift(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "probe"))
-		return cmd_probe(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "idmap"))
-		return cmd_idmap(argc - 1, argv + 1);
-	usage_error("unknown command '%s' (expected subid, shift, probe or idmap)", argv[1]);
+	static const struct applet_cmd cmds[] = {
+		{ "subid", cmd_subid },
+		{ "shift", cmd_shift },
+		{ "probe", cmd_probe },
+		{ "idmap", cmd_idmap },
+	};
+
+	return run_command(argc, argv, cmds, sizeof cmds / sizeof *cmds, NULL);
 }

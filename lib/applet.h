@@ -31,15 +31,37 @@ _Noreturn void die_err(const eb_err *e);
 _Noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "envbox-APPLET: warning: MSG" on stderr; goes on. */
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* b's bytes on stdout, flushed; a failed write is fatal ("unable to write
+ * output: ..."). */
+void put_stdout(const buf *b);
 /* Prints the applet's usage text on stdout, exit 0. */
 _Noreturn void help(void);
 
 /* True when argv[i] is --help or -h anywhere before a "--". */
 bool wants_help(int argc, char **argv);
 
+/* A command of an applet that has some: "envbox-xid shift ARGS" runs
+ * run(argc - 1, argv + 1), argv[0] being its name. */
+struct applet_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+};
+
+/* An applet's main with commands (each such main is its table of commands
+ * and one call of this: alike across the applets, nothing more to share): help() on --help before any "--"; then
+ * the command argv[1] names among cmds[0..n). Without one (no argv[1], or
+ * one that is no command's name): dflt(argc, argv) where given, else a
+ * usage error naming the commands ("expected a command: a, b or c",
+ * "unknown command 'x' (expected a, b or c)"). Returns what runs returns. */
+int run_command(int argc, char **argv, const struct applet_cmd *cmds, size_t n,
+		int (*dflt)(int argc, char **argv));
+
 /* Option parsing helpers for "--name VALUE" and "--name=VALUE".
  * Returns the value and advances *i, or NULL if argv[*i] is not --name.
- * A missing value is a usage error. */
+ * A missing value is a usage error. Each command parses its options with
+ * an else-if chain of opt_value calls: the chains look alike across the
+ * applets, but each names its own options and where their values go, so
+ * this helper is the part they share. */
 const char *opt_value(int argc, char **argv, int *i, const char *name);
 /* Parses a non-negative decimal for option/argument NAME or usage_error. */
 long long parse_count(const char *name, const char *s);

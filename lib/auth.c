@@ -316,6 +316,10 @@ out:
 	return rc;
 }
 
+/* Member by member, as imageref_free, spec_free, idmap_probe_free and
+ * mountinfo's entry_free are for theirs: alike in shape, but each frees its
+ * own struct's members (and this one wipes the secrets), so none can serve
+ * another. */
 void auth_creds_free(struct auth_creds *c)
 {
 	free(c->key);

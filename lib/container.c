@@ -295,6 +295,22 @@ static void nesting_host_config(const struct ctr_opts *o, json_w *w)
 	jw_kstr(w, "CgroupParent", NEST_CGROUP_PARENT);
 }
 
+void ctr_command_json(json_w *w, bool init)
+{
+	jw_key(w, "Entrypoint");
+	jw_arr(w);
+	if (init) {
+		jw_str(w, "/sbin/init");
+	} else {
+		jw_str(w, "sleep");
+		jw_str(w, "infinity");
+	}
+	jw_arr_end(w);
+	jw_key(w, "Cmd");
+	jw_arr(w);
+	jw_arr_end(w);
+}
+
 void ctr_create_body(const struct ctr_opts *o, const struct spec *s,
 		     const struct ctr_devnum *dev, size_t n,
 		     char *const *environ, buf *out)
@@ -311,34 +327,16 @@ void ctr_create_body(const struct ctr_opts *o, const struct spec *s,
 		jw_kstr(&w, "WorkingDir", o->workdir);
 	/* Root inside; the host sees the shifted, unprivileged uid. */
 	jw_kstr(&w, "User", "root");
-	jw_key(&w, "Tty");
-	jw_bool(&w, false);
+	jw_kbool(&w, "Tty", false);
 	if (o->systemd)
 		jw_kstr(&w, "StopSignal", "SIGRTMIN+3");
-	jw_key(&w, "Entrypoint");
-	jw_arr(&w);
-	if (o->init) {
-		jw_str(&w, "/sbin/init");
-	} else {
-		jw_str(&w, "sleep");
-		jw_str(&w, "infinity");
-	}
-	jw_arr_end(&w);
-	/* Empty, so the image's own CMD is not appended to the entrypoint. */
-	jw_key(&w, "Cmd");
-	jw_arr(&w);
-	jw_arr_end(&w);
-	jw_key(&w, "Env");
-	jw_arr(&w);
-	for (size_t i = 0; i < env.n; i++)
-		jw_str(&w, env.v[i]);
-	jw_arr_end(&w);
+	ctr_command_json(&w, o->init);
+	jw_kstrs(&w, "Env", env.v, env.n);
 
 	jw_key(&w, "HostConfig");
 	jw_obj(&w);
 	jw_kstr(&w, "Runtime", o->runtime ? o->runtime : "runc");
-	jw_key(&w, "Privileged");
-	jw_bool(&w, false);
+	jw_kbool(&w, "Privileged", false);
 	/* Binds as the original writes them, "SRC:DST" or "SRC:DST:ro"; then
 	 * the devices' nodes (see the top of container.h). */
 	jw_key(&w, "Binds");
@@ -372,14 +370,11 @@ void ctr_create_body(const struct ctr_opts *o, const struct spec *s,
 	jw_str(&w, "host.docker.internal:host-gateway");
 	jw_arr_end(&w);
 	if (o->cpus) {
-		jw_key(&w, "CpuPeriod");
-		jw_int(&w, CTR_CPU_PERIOD);
-		jw_key(&w, "CpuQuota");
-		jw_int(&w, (long long)o->cpus * CTR_CPU_PERIOD / 1000);
+		jw_kint(&w, "CpuPeriod", CTR_CPU_PERIOD);
+		jw_kint(&w, "CpuQuota", (long long)o->cpus * CTR_CPU_PERIOD / 1000);
 	}
 	if (o->memory) {
-		jw_key(&w, "Memory");
-		jw_int(&w, (long long)o->memory);
+		jw_kint(&w, "Memory", (long long)o->memory);
 	}
 	if (o->nesting)
 		nesting_host_config(o, &w);

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "json.h"
 #include "spec.h"
 #include "util.h"
 
@@ -101,6 +102,12 @@ struct ctr_devnum {
 void ctr_create_body(const struct ctr_opts *o, const struct spec *s,
 		     const struct ctr_devnum *dev, size_t n,
 		     char *const *environ, buf *out);
+
+/* The body's "Entrypoint", /sbin/init with init or else "sleep infinity",
+ * and an empty "Cmd", so the image's own CMD is not appended to it: the
+ * workspace's (ctr_create_body) and the image probe's, which is never
+ * started but must have a command to be created. */
+void ctr_command_json(json_w *w, bool init);
 
 /* How a container ended, from GET /containers/NAME/json's State. */
 struct ctr_end {

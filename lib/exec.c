@@ -57,33 +57,25 @@ void exec_create_body(const struct exec_opts *o, buf *out)
 
 	jw_init(&w, out);
 	jw_obj(&w);
-	jw_key(&w, "AttachStdin");
-	jw_bool(&w, o->stdin);
-	jw_key(&w, "AttachStdout");
-	jw_bool(&w, true);
-	jw_key(&w, "AttachStderr");
-	jw_bool(&w, true);
+	jw_kbool(&w, "AttachStdin", o->stdin);
+	jw_kbool(&w, "AttachStdout", true);
+	jw_kbool(&w, "AttachStderr", true);
 	/* No TTY: stdout and stderr stay apart, multiplexed in frames. */
-	jw_key(&w, "Tty");
-	jw_bool(&w, false);
-	jw_key(&w, "Privileged");
-	jw_bool(&w, false);
+	jw_kbool(&w, "Tty", false);
+	jw_kbool(&w, "Privileged", false);
 	if (o->user)
 		jw_kstr(&w, "User", o->user);
 	if (o->workdir)
 		jw_kstr(&w, "WorkingDir", o->workdir);
 	if (o->nenvs) {
+		/* Not jw_kstrs: these are const char *, as the options give them. */
 		jw_key(&w, "Env");
 		jw_arr(&w);
 		for (size_t i = 0; i < o->nenvs; i++)
 			jw_str(&w, o->envs[i]);
 		jw_arr_end(&w);
 	}
-	jw_key(&w, "Cmd");
-	jw_arr(&w);
-	for (size_t i = 0; i < o->ncmd; i++)
-		jw_str(&w, o->cmd[i]);
-	jw_arr_end(&w);
+	jw_kstrs(&w, "Cmd", o->cmd, o->ncmd);
 	jw_obj_end(&w);
 }
 

@@ -127,7 +127,8 @@ static const struct idmap_fs {
 };
 
 /* Filesystems without a block device: statfs's f_type names them
- * (<linux/magic.h>). Those with a device are named by libblkid. */
+ * (<linux/magic.h>). Those with a device are named by libblkid. A table of
+ * data: its rows are alike by design, not code written twice. */
 static const struct {
 	unsigned long magic;
 	const char *name;

@@ -303,6 +303,8 @@ fail:
 	return -1;
 }
 
+/* Member by member, like the other structs' _free (auth_creds_free says
+ * why they stay apart). */
 void imageref_free(struct imageref *r)
 {
 	free(r->registry);

@@ -67,8 +67,12 @@ void jw_strn(json_w *w, const char *s, size_t n);
 void jw_int(json_w *w, long long v);
 void jw_bool(json_w *w, bool v);
 void jw_null(json_w *w);
-/* Convenience: key plus string value. */
+/* Convenience: key plus value. */
 void jw_kstr(json_w *w, const char *k, const char *s);
+void jw_kint(json_w *w, const char *k, long long v);
+void jw_kbool(json_w *w, const char *k, bool v);
+/* Key plus an array of the n strings v[0..n). */
+void jw_kstrs(json_w *w, const char *k, char *const *v, size_t n);
 /* Appends s as a JSON string literal (with quotes) to b. */
 void json_escape(buf *b, const char *s, size_t n);
 

@@ -176,3 +176,24 @@ void jw_kstr(json_w *w, const char *k, const char *s)
 	jw_key(w, k);
 	jw_str(w, s);
 }
+
+void jw_kint(json_w *w, const char *k, long long v)
+{
+	jw_key(w, k);
+	jw_int(w, v);
+}
+
+void jw_kbool(json_w *w, const char *k, bool v)
+{
+	jw_key(w, k);
+	jw_bool(w, v);
+}
+
+void jw_kstrs(json_w *w, const char *k, char *const *v, size_t n)
+{
+	jw_key(w, k);
+	jw_arr(w);
+	for (size_t i = 0; i < n; i++)
+		jw_str(w, v[i]);
+	jw_arr_end(w);
+}

@@ -109,14 +109,37 @@ void log_write(FILE *f, enum log_type t, const char *msg)
 	buf_free(&b);
 }
 
+void log_vto(log_fn fn, void *arg, enum log_type t, const char *fmt, va_list ap)
+{
+	char *msg;
+
+	if (!fn)
+		return;
+	msg = xvasprintf(fmt, ap);
+	fn(arg, t, msg);
+	free(msg);
+}
+
+void log_to(log_fn fn, void *arg, enum log_type t, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vto(fn, arg, t, fmt, ap);
+	va_end(ap);
+}
+
+/* log_write as a log_fn: arg is the FILE. */
+static void write_to(void *f, enum log_type t, const char *msg)
+{
+	log_write(f, t, msg);
+}
+
 void log_msg(enum log_type t, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 
 	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
+	log_vto(write_to, stderr, t, fmt, ap);
 	va_end(ap);
-	log_write(stderr, t, msg);
-	free(msg);
 }

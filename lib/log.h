@@ -8,6 +8,7 @@
  * original has no debug type). */
 #ifndef ENVBOX_LOG_H
 #define ENVBOX_LOG_H
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -31,6 +32,12 @@ void log_msg(enum log_type t, const char *fmt, ...) __attribute__((format(printf
 /* Where lib code's progress, retries and warnings go: the applet writes
  * them to the build log (lib code never prints). */
 typedef void (*log_fn)(void *arg, enum log_type t, const char *msg);
+/* fn(arg, t, the message fmt makes), the message freed after; nothing
+ * (not even the formatting) when fn is NULL. */
+void log_to(log_fn fn, void *arg, enum log_type t, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void log_vto(log_fn fn, void *arg, enum log_type t, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
 
 /* RFC 3339 UTC time with nanoseconds, as Go's time.Time marshals:
  * "2026-11-28T01:48:11.123456789Z". out must hold 40 bytes. */

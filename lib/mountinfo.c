@@ -133,6 +133,23 @@ static bool need(struct cur *c, const char **f, size_t *n, const char *what, eb_
 	return true;
 }
 
+/* A field that must be a number up to INT_MAX: the mount and parent IDs. */
+static bool need_id(struct cur *c, const char *what, int *v, eb_err *e)
+{
+	const char *f;
+	size_t n;
+	unsigned long u;
+
+	if (!need(c, &f, &n, what, e))
+		return false;
+	if (!parse_num(f, n, INT_MAX, &u)) {
+		bad_field(e, what, f, n);
+		return false;
+	}
+	*v = (int)u;
+	return true;
+}
+
 static int parse_line(const char *s, size_t len, struct mountinfo_entry *m, eb_err *e)
 {
 	struct cur c = { s, s + len };
@@ -142,20 +159,9 @@ static int parse_line(const char *s, size_t len, struct mountinfo_entry *m, eb_e
 	buf opt = { 0 };
 
 	memset(m, 0, sizeof *m);
-	if (!need(&c, &f, &n, "mount ID", e))
+	if (!need_id(&c, "mount ID", &m->id, e) ||
+	    !need_id(&c, "parent ID", &m->parent, e))
 		return -1;
-	if (!parse_num(f, n, INT_MAX, &u)) {
-		bad_field(e, "mount ID", f, n);
-		return -1;
-	}
-	m->id = (int)u;
-	if (!need(&c, &f, &n, "parent ID", e))
-		return -1;
-	if (!parse_num(f, n, INT_MAX, &u)) {
-		bad_field(e, "parent ID", f, n);
-		return -1;
-	}
-	m->parent = (int)u;
 	if (!need(&c, &f, &n, "major:minor", e))
 		return -1;
 	colon = memchr(f, ':', n);

@@ -148,28 +148,13 @@ static int hand_over(int dir, const char *shown, uid_t uid, gid_t gid, eb_err *e
 	return 0;
 }
 
+/* dir/name's text in out (emptied first); -1 with errno. */
 static int read_at(int dir, const char *name, buf *out)
 {
-	char chunk[4096];
-	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	ssize_t n;
+	eb_err ignored;
 
-	if (fd < 0)
-		return -1;
 	buf_reset(out);
-	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || out->len + (size_t)n > PROCS_MAX) {
-			close(fd);
-			return -1;
-		}
-		buf_add(out, chunk, (size_t)n);
-	}
-	close(fd);
-	buf_addc(out, 0);
-	out->len--;
-	return 0;
+	return read_file_at(dir, name, PROCS_MAX, out, &ignored);
 }
 
 /* One write of s to dir/name; -1 with errno. */

@@ -3,10 +3,10 @@
 #include "probe.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "container.h"
 #include "imageref.h"
 #include "json.h"
 #include "osrelease.h"
@@ -15,24 +15,6 @@
 #include "probefile.h"
 
 #define PROBE_TIMEOUT_MS 60000
-
-/* A message for the probe's log (warnings as LOG_INFO, notes LOG_DEBUG). */
-static void note(const struct image_probe_opts *o, int level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void note(const struct image_probe_opts *o, int level, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg;
-
-	if (!o->log)
-		return;
-	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
-	va_end(ap);
-	o->log(o->log_arg, level, msg);
-	free(msg);
-}
 
 static int probe_user(struct probe *pr, struct image_info *out, eb_err *e)
 {
@@ -104,11 +86,14 @@ static int probe_os(struct probe *pr, struct image_info *out, eb_err *e)
 		if (rc == 0)
 			continue;
 		if (osrelease_parse(data.p, data.len, &osr, &why) < 0) {
-			note(o, LOG_INFO, "warning: %s's %s: %s; taking os \"linux\"",
-				o->image, files[i], why.msg);
+			/* Warnings as LOG_INFO (notes LOG_DEBUG). */
+			log_to(o->log, o->log_arg, LOG_INFO,
+			       "warning: %s's %s: %s; taking os \"linux\"",
+			       o->image, files[i], why.msg);
 		} else if (!osrelease_valid_id(osr.id)) {
-			note(o, LOG_INFO, "warning: %s's %s: ID \"%.64s\" is not a valid os-release ID; taking os \"linux\"",
-				o->image, files[i], osr.id);
+			log_to(o->log, o->log_arg, LOG_INFO,
+			       "warning: %s's %s: ID \"%.64s\" is not a valid os-release ID; taking os \"linux\"",
+			       o->image, files[i], osr.id);
 			os_release_free(&osr);
 		} else {
 			out->os = xstrdup(osr.id);
@@ -170,17 +155,9 @@ static int create_probe(struct probe *pr, const char *image, bool two,
 	jw_init(&w, &body);
 	jw_obj(&w);
 	jw_kstr(&w, "Image", image);
-	/* Never started; an entrypoint only because create needs a command. */
-	jw_key(&w, "Entrypoint");
-	jw_arr(&w);
-	jw_str(&w, "sleep");
-	jw_str(&w, "infinity");
-	jw_arr_end(&w);
-	jw_key(&w, "Cmd");
-	jw_arr(&w);
-	jw_arr_end(&w);
-	jw_key(&w, "NetworkDisabled");
-	jw_bool(&w, true);
+	/* Never started; a command only because create needs one. */
+	ctr_command_json(&w, false);
+	jw_kbool(&w, "NetworkDisabled", true);
 	jw_key(&w, "Labels");
 	jw_obj(&w);
 	jw_kstr(&w, "envbox.probe", "true");
@@ -372,7 +349,8 @@ int image_probe_cached(docker *d, const struct image_probe_opts *o,
 		return -1;
 	file = image_cache_file(dir, id);
 	if (file && image_cache_read(file, o->user, out) == 0) {
-		note(o, LOG_DEBUG, "probe: %s from the cache (image %.19s)", o->image, id);
+		log_to(o->log, o->log_arg, LOG_DEBUG,
+		       "probe: %s from the cache (image %.19s)", o->image, id);
 		*hit = true;
 		ret = 0;
 	} else {
@@ -381,7 +359,7 @@ int image_probe_cached(docker *d, const struct image_probe_opts *o,
 		if (ret == 0 && file &&
 		    image_cache_write(dir, file, o->user, out, &werr) < 0 &&
 		    werr.msg[0])
-			note(o, LOG_DEBUG, "%s", werr.msg);
+			log_to(o->log, o->log_arg, LOG_DEBUG, "%s", werr.msg);
 	}
 	free(file);
 	free(id);
@@ -404,15 +382,11 @@ int image_info_format(const struct image_info *i, bool json, buf *out,
 
 		jw_init(&w, out);
 		jw_obj(&w);
-		jw_key(&w, "uid");
-		jw_int(&w, (long long)i->uid);
-		jw_key(&w, "gid");
-		jw_int(&w, (long long)i->gid);
+		jw_kint(&w, "uid", (long long)i->uid);
+		jw_kint(&w, "gid", (long long)i->gid);
 		jw_kstr(&w, "home", i->home);
-		jw_key(&w, "init");
-		jw_bool(&w, i->init);
-		jw_key(&w, "systemd");
-		jw_bool(&w, i->systemd);
+		jw_kbool(&w, "init", i->init);
+		jw_kbool(&w, "systemd", i->systemd);
 		jw_kstr(&w, "os", i->os);
 		jw_kstr(&w, "libdir", i->libdir);
 		jw_obj_end(&w);

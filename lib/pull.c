@@ -133,6 +133,17 @@ void image_mask_secrets(char *msg, size_t size, const char *auth)
 
 /* --- pull ------------------------------------------------------------------ */
 
+/* o->log (the arg is o), with o->auth's secrets starred out of msg. */
+static void log_masked(void *arg, enum log_type t, const char *msg)
+{
+	const struct image_pull_opts *o = arg;
+	char *masked = xstrdup(msg);
+
+	image_mask_secrets(masked, strlen(masked) + 1, o->auth);
+	o->log(o->log_arg, t, masked);
+	free(masked);
+}
+
 static void say(const struct image_pull_opts *o, enum log_type t,
 		const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -140,16 +151,10 @@ static void say(const struct image_pull_opts *o, enum log_type t,
 		const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 
-	if (!o->log)
-		return;
 	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
+	log_vto(o->log ? log_masked : NULL, (void *)o, t, fmt, ap);
 	va_end(ap);
-	image_mask_secrets(msg, strlen(msg) + 1, o->auth);
-	o->log(o->log_arg, t, msg);
-	free(msg);
 }
 
 static void sleep_ms(long ms)

@@ -175,6 +175,16 @@ static bool is_word(const char *p, size_t n, const char *w)
 	return n == strlen(w) && !memcmp(p, w, n);
 }
 
+/* The kinds of line with two paths: the line's form, and what the paths are
+ * called in errors. */
+static const struct two_paths {
+	const char *word, *form, *src, *dst;
+	enum spec_kind kind;
+} two_paths[] = {
+	{ "bind", "bind SRC DST ro|rw", "source", "destination", SPEC_BIND },
+	{ "device", "device HOSTPATH INNERPATH", "device", "inner device", SPEC_DEVICE },
+};
+
 static int parse_fields(const char *line, size_t len, struct spec *s, eb_err *e)
 {
 	const char *f[3], *eq, *sp, *rest;
@@ -209,18 +219,24 @@ static int parse_fields(const char *line, size_t len, struct spec *s, eb_err *e)
 		s->value = xstrndup(eq + 1, rl - (size_t)(eq - rest) - 1);
 		return 0;
 	}
-	if (is_word(line, kl, "bind")) {
-		s->kind = SPEC_BIND;
-		if (!sp || !split_n(rest, rl, f, fl, 3)) {
-			eb_errf(e, "expected bind SRC DST ro|rw");
+	/* bind and device: two paths, SRC and DST; bind's mode after them. */
+	for (size_t i = 0; i < sizeof two_paths / sizeof *two_paths; i++) {
+		const struct two_paths *t = &two_paths[i];
+		bool bind = t->kind == SPEC_BIND;
+
+		if (!is_word(line, kl, t->word))
+			continue;
+		s->kind = t->kind;
+		if (!sp || !split_n(rest, rl, f, fl, bind ? 3 : 2)) {
+			eb_errf(e, "expected %s", t->form);
 			return -1;
 		}
-		if (check_path_n("source", f[0], fl[0], e) ||
-		    check_path_n("destination", f[1], fl[1], e))
+		if (check_path_n(t->src, f[0], fl[0], e) ||
+		    check_path_n(t->dst, f[1], fl[1], e))
 			return -1;
-		if (is_word(f[2], fl[2], "ro")) {
+		if (bind && is_word(f[2], fl[2], "ro")) {
 			s->ro = true;
-		} else if (!is_word(f[2], fl[2], "rw")) {
+		} else if (bind && !is_word(f[2], fl[2], "rw")) {
 			buf q = { 0 };
 
 			spec_quote(&q, f[2], fl[2]);
@@ -228,19 +244,6 @@ static int parse_fields(const char *line, size_t len, struct spec *s, eb_err *e)
 			buf_free(&q);
 			return -1;
 		}
-		s->src = xstrndup(f[0], fl[0]);
-		s->dst = xstrndup(f[1], fl[1]);
-		return 0;
-	}
-	if (is_word(line, kl, "device")) {
-		s->kind = SPEC_DEVICE;
-		if (!sp || !split_n(rest, rl, f, fl, 2)) {
-			eb_errf(e, "expected device HOSTPATH INNERPATH");
-			return -1;
-		}
-		if (check_path_n("device", f[0], fl[0], e) ||
-		    check_path_n("inner device", f[1], fl[1], e))
-			return -1;
 		s->src = xstrndup(f[0], fl[0]);
 		s->dst = xstrndup(f[1], fl[1]);
 		return 0;

@@ -12,7 +12,9 @@
 
 /* What the outer container and envbox need, so no source may be, contain
  * or lie below it. Paths are resolved first: /var/run is /run on every
- * Debian-like image, but an image where it is a directory gets both. */
+ * Debian-like image, but an image where it is a directory gets both. (A
+ * table of data: rows of the same shape as other tables' are no code to
+ * share.) */
 static const struct {
 	const char *path, *why;
 } protected_paths[] = {

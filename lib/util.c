@@ -202,35 +202,57 @@ char *path_clean(const char *path)
 	return buf_steal(&b);
 }
 
-int read_file(const char *path, size_t max, buf *out, eb_err *e)
+/* read_file and read_file_at after their open: fd (-1: the open failed,
+ * errno says why) read to its end and closed. shown names the file in e;
+ * errno is left saying why on failure (EFBIG: past max). */
+static int read_opened(int fd, const char *shown, size_t max, buf *out, eb_err *e)
 {
 	char chunk[8192];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
+	int err = 0;
 
 	if (fd < 0) {
-		eb_errf(e, "unable to open %s: %s", path, strerror(errno));
+		err = errno;
+		eb_errf(e, "unable to open %s: %s", shown, strerror(err));
+		errno = err;
 		return -1;
 	}
 	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			eb_errf(e, "unable to read %s: %s", path, strerror(errno));
-			close(fd);
-			return -1;
+			err = errno;
+			eb_errf(e, "unable to read %s: %s", shown, strerror(err));
+			break;
 		}
 		if (out->len + (size_t)n > max) {
-			eb_errf(e, "%s: larger than %zu bytes", path, max);
-			close(fd);
-			return -1;
+			err = EFBIG;
+			eb_errf(e, "%s: larger than %zu bytes", shown, max);
+			break;
 		}
 		buf_add(out, chunk, (size_t)n);
 	}
 	close(fd);
+	if (err) {
+		errno = err;
+		return -1;
+	}
 	if (!out->p)
 		buf_add(out, "", 0);
 	return 0;
+}
+
+/* Not read_file_at(AT_FDCWD, ...): a link at path is followed here (the
+ * os-release file is one on most images), never there. */
+int read_file(const char *path, size_t max, buf *out, eb_err *e)
+{
+	return read_opened(open(path, O_RDONLY | O_CLOEXEC), path, max, out, e);
+}
+
+int read_file_at(int dirfd, const char *name, size_t max, buf *out, eb_err *e)
+{
+	return read_opened(openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC),
+			   name, max, out, e);
 }
 
 int fd_write_all(int fd, const void *data, size_t len)

@@ -75,8 +75,14 @@ long long mono_ms(void);
 char *prefix_path(const char *exe, const char *under_prefix, const char *fallback);
 char *installed_path(const char *under_prefix, const char *fallback);
 
-/* Reads a whole file (at most max bytes) into *out; -1 with e filled. */
+/* Reads a whole file and appends it to *out (then never NULL), which may
+ * hold max bytes in all; -1 with e filled and errno saying why (EFBIG: past
+ * max; what was read may be in out). */
 int read_file(const char *path, size_t max, buf *out, eb_err *e);
+/* read_file of name relative to the directory dirfd (or AT_FDCWD), without
+ * following a link there (ELOOP): for files under a directory opened
+ * once, such as a cgroup's. */
+int read_file_at(int dirfd, const char *name, size_t max, buf *out, eb_err *e);
 
 /* Writes all of data to fd, again after EINTR and short writes: 0, or -1
  * with errno set. */

@@ -1,7 +1,9 @@
 /* Unit tests for lib/util: buffers, lexical path cleaning, mkdir -p, the
- * atomic file write and the line iterator. */
+ * atomic file write, reading a file (relative to a directory too) and the
+ * line iterator. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -167,6 +169,77 @@ static void test_write_file_atomic(void)
 	free(d);
 }
 
+/* A file of n bytes of 'x' at path. */
+static void put_file(const char *path, size_t n)
+{
+	buf b = { 0 };
+	eb_err e;
+
+	for (size_t i = 0; i < n; i++)
+		buf_addc(&b, 'x');
+	CHECK(write_file_atomic(path, b.p ? b.p : "", n, 0644, (uid_t)-1, (gid_t)-1, &e) == 0);
+	buf_free(&b);
+}
+
+static void test_read_file_at(void)
+{
+	char *d = tmpdir(), *p;
+	int dir = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	buf b = { 0 };
+	eb_err e;
+
+	CHECK(dir >= 0);
+	p = xasprintf("%s/f", d);
+	put_file(p, 5);
+	/* Relative to dir; appended to what out holds. */
+	buf_adds(&b, "<");
+	CHECK(read_file_at(dir, "f", 100, &b, &e) == 0);
+	CHECK_STR(b.p, "<xxxxx");
+	CHECK(b.len == 6);
+	buf_free(&b);
+	/* Empty: "" rather than NULL. */
+	free(p);
+	p = xasprintf("%s/empty", d);
+	put_file(p, 0);
+	CHECK(read_file_at(dir, "empty", 100, &b, &e) == 0);
+	CHECK(b.p && b.len == 0 && !b.p[0]);
+	buf_free(&b);
+	/* Exactly max is fine; one byte more is EFBIG, named. */
+	CHECK(read_file_at(dir, "f", 5, &b, &e) == 0 && b.len == 5);
+	buf_free(&b);
+	errno = 0;
+	CHECK(read_file_at(dir, "f", 4, &b, &e) == -1 && errno == EFBIG);
+	CHECK_STR(e.msg, "f: larger than 4 bytes");
+	buf_free(&b);
+	/* A link is not followed (read_file follows it). */
+	free(p);
+	p = xasprintf("%s/link", d);
+	CHECK(symlink("f", p) == 0);
+	errno = 0;
+	CHECK(read_file_at(dir, "link", 100, &b, &e) == -1 && errno == ELOOP);
+	CHECK(strstr(e.msg, "unable to open link: ") == e.msg);
+	buf_free(&b);
+	CHECK(read_file(p, 100, &b, &e) == 0);
+	CHECK_STR(b.p, "xxxxx");
+	buf_free(&b);
+	/* Missing: ENOENT, the name in the message. */
+	errno = 0;
+	CHECK(read_file_at(dir, "nope", 100, &b, &e) == -1 && errno == ENOENT);
+	CHECK(strstr(e.msg, "unable to open nope: ") == e.msg);
+	CHECK(read_file(d, 100, &b, &e) == -1 && errno == EISDIR);
+	buf_free(&b);
+	/* AT_FDCWD: relative to the working directory. */
+	CHECK(chdir(d) == 0);
+	CHECK(read_file_at(AT_FDCWD, "f", 100, &b, &e) == 0);
+	CHECK_STR(b.p, "xxxxx");
+	CHECK(chdir("/") == 0);
+	buf_free(&b);
+	close(dir);
+	free(p);
+	rm_rf(d);
+	free(d);
+}
+
 /* Every line of s (bounded by len) joined as "[line]". */
 static void lines(const char *s, size_t len, const char *want)
 {
@@ -239,6 +312,7 @@ int main(void)
 	CHECK(str_ends("a.crt", ".crt") && !str_ends("t", ".crt"));
 	test_mkdir_p();
 	test_write_file_atomic();
+	test_read_file_at();
 	test_line_next();
 	return check_done("test_util");
 }
