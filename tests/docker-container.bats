@@ -702,7 +702,9 @@ now_ms() {
 		rc=0
 		wait "$bg_pid" || rc=$?
 		took=$(($(now_ms) - start))
-		[ "$rc" = 3 ]
+		# Seen once in six runs under load: rc not 3. Say what came.
+		[ "$rc" = 3 ] ||
+			fail "SIG$sig: exit status $rc after $took ms; output: $(cat "$BATS_TEST_TMPDIR/out")"
 		grep -q "got TERM" "$BATS_TEST_TMPDIR/out"
 		[ "$took" -lt 3000 ]
 	done
