@@ -132,7 +132,8 @@ int docker_conn_write(docker_conn *c, const void *p, size_t n, eb_err *e);
 int docker_conn_close_write(docker_conn *c, eb_err *e);
 void docker_conn_close(docker_conn *c);
 
-/* Pure parts, exposed for tests. */
+/* The client's pure parts: no daemon, no I/O (each unit-tested, and the
+ * head parser fuzzed, on its own). */
 
 /* DOCKER_HOST value → socket path (malloc'd), or NULL with e naming
  * DOCKER_HOST and its value (with any password in it masked). */
