@@ -38,15 +38,10 @@ static void say(const struct credhelper_opts *o, enum log_type t, const char *fm
 static void say(const struct credhelper_opts *o, enum log_type t, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 
-	if (!o || !o->log)
-		return;
 	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
+	log_vto(o ? o->log : NULL, o ? o->log_arg : NULL, t, fmt, ap);
 	va_end(ap);
-	o->log(o->log_arg, t, msg);
-	free(msg);
 }
 
 /* A name from a document, fit for one line of a message. */
