@@ -636,6 +636,28 @@ static void writer_depth(void)
 	}
 }
 
+/* The key-plus-value shorthands: each the same as jw_key then the value. */
+static void writer_keyed(void)
+{
+	char *list[] = { "a", "b\"c", NULL };
+	buf b = { 0 };
+	json_w w;
+
+	jw_init(&w, &b);
+	jw_obj(&w);
+	jw_kint(&w, "n", -7);
+	jw_kbool(&w, "t", true);
+	jw_kbool(&w, "f", false);
+	jw_kstrs(&w, "list", list, 3);
+	jw_kstrs(&w, "none", list, 0);
+	jw_kint(&w, "last", 0);
+	jw_obj_end(&w);
+	CHECK_STR(b.p, "{\"n\":-7,\"t\":true,\"f\":false,"
+		  "\"list\":[\"a\",\"b\\\"c\",null],\"none\":[],\"last\":0}");
+	CHECK(w.depth == 0);
+	buf_free(&b);
+}
+
 int main(void)
 {
 	valid_docs();
@@ -649,6 +671,7 @@ int main(void)
 	numbers();
 	big();
 	writer();
+	writer_keyed();
 	control_chars();
 	utf8_writer();
 	writer_depth();
