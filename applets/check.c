@@ -39,7 +39,7 @@ const char check_usage[] =
 	"\n"
 	"Environment: CODER_MOUNTS, CODER_DISABLE_IDMAPPED_MOUNT, CODER_ADD_TUN,\n"
 	"CODER_ADD_FUSE, CODER_ADD_GPU, CODER_USR_LIB_DIR, ENVBOX_DATA_ROOT,\n"
-	"ENVBOX_INNER_RUNTIME, PATH.\n"
+	"ENVBOX_INNER_RUNTIME, ENVBOX_NESTING, PATH.\n"
 	"\n"
 	"Exit codes: 0 ready or degraded, 1 cannot start, 2 usage error.\n";
 

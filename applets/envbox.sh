@@ -106,7 +106,6 @@ read_settings() {
 		cpus=*) cpus=$value ;;
 		memory=*) memory=$value ;;
 		add_gpu=*) add_gpu=$value ;;
-		nesting=*) nesting=$value ;;
 		esac
 	done <<-SETTINGS
 	$settings
@@ -123,15 +122,27 @@ protect_from_oom() {
 
 # The host can run the workspace, or says why not (envbox-check): the
 # verdict is one build-log line; "cannot start" (no user namespaces, no
-# CAP_SYS_ADMIN, dockerd's data root on the container's own overlay...)
-# stops startup here, naming the fix, instead of a failure minutes later.
+# CAP_SYS_ADMIN, dockerd's data root on the container's own overlay,
+# ENVBOX_NESTING=on on cgroup v1...) stops startup here, naming the fix,
+# instead of a failure minutes later. Its docker_in_workspace line says
+# whether a runc workspace gets nesting (choose_nesting).
 check_host() {
 	status=0
-	verdict=$(envbox-check --quiet) || status=$?
+	report=$(envbox-check) || status=$?
+	verdict=
+	in_workspace=
+	while IFS= read -r line; do
+		case $line in
+		"verdict "*) verdict=${line#verdict } ;;
+		"docker_in_workspace "*) in_workspace=${line#*: } ;;
+		esac
+	done <<-REPORT
+	$report
+	REPORT
 	case $status in
-	0) log "Host check: ${verdict#verdict }" ;;
+	0) log "Host check: $verdict" ;;
 	1)
-		log_error "Host check: ${verdict#verdict }"
+		log_error "Host check: $verdict"
 		exit 1
 		;;
 	*)
@@ -155,45 +166,18 @@ choose_runtime() {
 	choose_nesting
 }
 
-# Docker and systemd inside a runc workspace (docs/nesting.md): on a
-# cgroup v2 host unless ENVBOX_NESTING=off; sysbox does it its own way. On
-# cgroup v1 the workspace starts without it, saying so (ENVBOX_NESTING=on
-# makes that an error instead).
+# Docker and systemd inside a runc workspace (docs/nesting.md): envbox-check
+# decides (cgroup v2, ENVBOX_NESTING, the kernel) and its line is logged
+# as it is; sysbox does it its own way.
 choose_nesting() {
 	nest=no
 	if [ "$runtime" != runc ]; then
 		return 0
 	fi
-	if [ "$nesting" = off ]; then
-		log "Nesting is off (ENVBOX_NESTING=off): the workspace cannot run dockerd or systemd"
-		return 0
-	fi
-	if [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
-		if [ "$nesting" = on ]; then
-			log_error "ENVBOX_NESTING=on: Docker inside the workspace needs a cgroup v2 host or sysbox, and this host is cgroup v1"
-			exit 1
-		fi
-		log "warning: Docker inside the workspace needs cgroup v2 or sysbox: this host is cgroup v1, so the workspace cannot run dockerd or systemd"
-		return 0
-	fi
-	nest=yes
-	log "Nesting: the workspace can run dockerd and systemd (runc, cgroup v2; ENVBOX_NESTING=off turns it off)"
-	overlay_in_userns
-}
-
-# overlay in a user namespace came with Linux 5.11: before it, a dockerd in
-# the workspace falls back from overlay2 by itself, which is said here.
-overlay_in_userns() {
-	release=$(uname -r)
-	major=${release%%.*}
-	minor=${release#*.}
-	minor=${minor%%[!0-9]*}
-	case $major$minor in
-	*[!0-9]* | "") return 0 ;;
+	case $in_workspace in
+	"yes: "*) nest=yes ;;
 	esac
-	if [ "$major" -lt 5 ] || { [ "$major" -eq 5 ] && [ "$minor" -lt 11 ]; }; then
-		log "warning: Nesting: kernel $release is older than 5.11, which cannot mount overlay in a user namespace: a dockerd in the workspace falls back from overlay2 to fuse-overlayfs where it is installed and /dev/fuse is there (CODER_ADD_FUSE=true), else to vfs (every layer copied in full)"
-	fi
+	log "Docker in the workspace: $in_workspace"
 }
 
 start_sysbox() {

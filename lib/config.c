@@ -229,14 +229,8 @@ int config_load(struct envbox_config *c, const char *(*get)(const char *name),
 		return -1;
 	}
 
-	c->nesting = val(get, "ENVBOX_NESTING");
-	if (!c->nesting)
-		c->nesting = "auto";
-	if (strcmp(c->nesting, "auto") && strcmp(c->nesting, "on") &&
-	    strcmp(c->nesting, "off")) {
-		eb_errf(e, "ENVBOX_NESTING \"%s\": expected auto, on or off", c->nesting);
+	if (parse_nesting("ENVBOX_NESTING", val(get, "ENVBOX_NESTING"), &c->nesting, e) < 0)
 		return -1;
-	}
 
 	if ((v = val(get, "CODER_MOUNTS")) && mounts_check(v, e) < 0)
 		return -1;

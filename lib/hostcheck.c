@@ -371,11 +371,18 @@ static void check_confinement(const struct hc_facts *f, struct hc_report *r)
 		add(r, "apparmor", HC_INFO, NULL, "label %s", l);
 }
 
+/* The runtime the entrypoint will choose: ENVBOX_INNER_RUNTIME, else
+ * sysbox-runc where both of sysbox's programs are found, else runc. */
+static const char *runtime_of(const struct hc_facts *f)
+{
+	return f->runtime_override		   ? f->runtime_override
+	       : f->sysbox_runc && f->sysbox_mgr ? "sysbox-runc"
+						   : "runc";
+}
+
 static void check_runtime(const struct hc_facts *f, struct hc_report *r)
 {
 	bool sysbox = f->sysbox_runc && f->sysbox_mgr;
-	const char *runtime = f->runtime_override ? f->runtime_override
-						  : sysbox ? "sysbox-runc" : "runc";
 
 	if (f->runtime_override)
 		add(r, "sysbox", HC_INFO, NULL, "ENVBOX_INNER_RUNTIME=%s chooses the runtime",
@@ -390,13 +397,61 @@ static void check_runtime(const struct hc_facts *f, struct hc_report *r)
 		    !f->sysbox_runc && !f->sysbox_mgr ? "sysbox-runc, sysbox-mgr"
 		    : !f->sysbox_runc		      ? "sysbox-runc"
 						      : "sysbox-mgr");
-	if (!strcmp(runtime, "sysbox-runc"))
-		add(r, "docker_in_workspace", HC_OK, NULL,
-		    "yes: sysbox lets the workspace run dockerd and systemd");
-	else
-		add(r, "docker_in_workspace", HC_INFO, NULL,
-		    "no: with %s, as envbox runs it today, the workspace cannot run dockerd "
-		    "or systemd; that needs sysbox", runtime);
+}
+
+/* Docker and systemd inside the workspace: sysbox's own way, or runc with
+ * nesting (docs/nesting.md) where the host is cgroup v2 and ENVBOX_NESTING
+ * allows. The message starts "yes: " or "no: ", which the entrypoint reads
+ * to choose; ENVBOX_NESTING=on where nesting cannot be is fatal. */
+static void check_nesting(const struct hc_facts *f, struct hc_report *r)
+{
+	static const char name[] = "docker_in_workspace";
+	const char *runtime = runtime_of(f);
+	const char *mode = f->nesting ? f->nesting : "auto";
+	const char *host = f->cgroup == HC_CG_V1       ? "this host is cgroup v1"
+			   : f->cgroup == HC_CG_HYBRID ? "this host is cgroup v1 (hybrid)"
+			   : f->cgroup == HC_CG_NONE   ? "no cgroup filesystem is mounted"
+						       : "the cgroup version is unknown";
+	struct idmap_kver k;
+
+	if (!strcmp(runtime, "sysbox-runc")) {
+		add(r, name, HC_OK, NULL, "yes: sysbox lets the workspace run dockerd and systemd");
+	} else if (strcmp(runtime, "runc")) {
+		add(r, name, HC_INFO, NULL,
+		    "no: envbox sets the workspace up for dockerd and systemd under runc or "
+		    "sysbox-runc, not %s", runtime);
+	} else if (!strcmp(mode, "off")) {
+		add(r, name, HC_INFO, NULL,
+		    "no: nesting is off (ENVBOX_NESTING=off): the workspace cannot run dockerd "
+		    "or systemd");
+	} else if (f->cgroup != HC_CG_V2 && !strcmp(mode, "on")) {
+		add(r, name, HC_FATAL,
+		    xasprintf("ENVBOX_NESTING=on, but %s: nesting needs cgroup v2 (or sysbox)",
+			      host),
+		    "no: ENVBOX_NESTING=on: Docker inside the workspace needs a cgroup v2 host "
+		    "or sysbox, and %s; boot the node with cgroup v2, or set ENVBOX_NESTING=auto "
+		    "to start without it", host);
+	} else if (f->cgroup != HC_CG_V2) {
+		add(r, name, HC_INFO, NULL,
+		    "no: %s: the workspace cannot run dockerd or systemd, which needs cgroup "
+		    "v2 or sysbox", host);
+	} else if (f->kernel && !idmap_kver_parse(f->kernel, &k) &&
+		   !idmap_kver_atleast(k, 5, 11)) {
+		/* overlay in a user namespace came with 5.11: before it, a
+		 * dockerd inside falls back from overlay2 by itself. */
+		add(r, name, HC_DEGRADED,
+		    xasprintf("kernel %s is older than 5.11: a dockerd in the workspace cannot "
+			      "use overlay2", f->kernel),
+		    "yes: nesting (runc, cgroup v2), but kernel %s is older than 5.11, which "
+		    "cannot mount overlay in a user namespace: a dockerd in the workspace "
+		    "falls back from overlay2 to fuse-overlayfs where it is installed and "
+		    "/dev/fuse is there (CODER_ADD_FUSE=true), else to vfs (every layer "
+		    "copied in full)", f->kernel);
+	} else {
+		add(r, name, HC_OK, NULL,
+		    "yes: nesting (runc, cgroup v2): the workspace can run dockerd and "
+		    "systemd; ENVBOX_NESTING=off turns it off");
+	}
 }
 
 static void check_device(struct hc_report *r, const char *name, const char *path,
@@ -534,6 +589,7 @@ void hostcheck_judge(const struct hc_facts *f, struct hc_report *r)
 	check_caps(f, r);
 	check_confinement(f, r);
 	check_runtime(f, r);
+	check_nesting(f, r);
 	check_devices(f, r);
 	check_gpu(f, r);
 	check_data_root(&f->data_root, r);

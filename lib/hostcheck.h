@@ -24,6 +24,8 @@
  *   AppArmor        ROOT/proc/self/attr/apparmor/current, else
  *                   ROOT/proc/self/attr/current
  *   sysbox          sysbox-runc and sysbox-mgr in ROOT+each $PATH entry
+ *   nesting         ENVBOX_NESTING, with the runtime, the cgroup version
+ *                   and the kernel: Docker inside the workspace or not
  *   devices         ROOT/dev/net/tun, ROOT/dev/fuse, ROOT/dev/nvidia*
  *   GPU libraries   ROOT+CODER_USR_LIB_DIR and its subdirectories, one
  *                   level (libnvidia-*, libcuda*: gpu_library's table)
@@ -103,6 +105,7 @@ struct hc_facts {
 	char *lsm_label;              /* the AppArmor label; NULL: none readable */
 	bool sysbox_runc, sysbox_mgr; /* found on PATH */
 	const char *runtime_override; /* ENVBOX_INNER_RUNTIME */
+	const char *nesting;          /* ENVBOX_NESTING: "auto", "on", "off" */
 	bool tun, fuse;               /* the device nodes exist */
 	bool add_tun, add_fuse, add_gpu;
 	const char *usr_lib_dir;      /* CODER_USR_LIB_DIR; NULL unset */

@@ -218,6 +218,18 @@ static struct idmap_kver kernel_version(const struct hc_facts *f)
 	return k;
 }
 
+/* ENVBOX_NESTING as envbox docker reads it; refused: a config error, and
+ * judged as auto. */
+static void gather_nesting(const struct ctx *c, struct hc_facts *f)
+{
+	eb_err e;
+
+	if (parse_nesting("ENVBOX_NESTING", env(c, "ENVBOX_NESTING"), &f->nesting, &e) < 0) {
+		config_error(f, e.msg);
+		f->nesting = "auto";
+	}
+}
+
 static void gather_mounts(const struct ctx *c, struct hc_facts *f)
 {
 	struct mount_list ml = { 0 };
@@ -465,6 +477,7 @@ int hostcheck_gather(const struct hc_opts *o, struct hc_facts *f, eb_err *e)
 	f->sysbox_runc = on_path(&c, "sysbox-runc");
 	f->sysbox_mgr = on_path(&c, "sysbox-mgr");
 	f->runtime_override = env(&c, "ENVBOX_INNER_RUNTIME");
+	gather_nesting(&c, f);
 	f->tun = char_device(&c, "/dev/net/tun");
 	f->fuse = char_device(&c, "/dev/fuse");
 	f->add_tun = flag(&c, f, "CODER_ADD_TUN");

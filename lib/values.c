@@ -183,6 +183,22 @@ int parse_bool(const char *var, const char *s, bool *out, eb_err *e)
 	return -1;
 }
 
+int parse_nesting(const char *var, const char *s, const char **out, eb_err *e)
+{
+	static const char *const modes[] = { "auto", "on", "off" };
+
+	if (!s || !*s)
+		s = "auto";
+	for (size_t i = 0; i < sizeof modes / sizeof *modes; i++) {
+		if (strcmp(s, modes[i]) == 0) {
+			*out = modes[i];
+			return 0;
+		}
+	}
+	eb_errf(e, "%s " VAL ": expected auto, on or off", var, s);
+	return -1;
+}
+
 static bool blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||

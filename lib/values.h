@@ -52,6 +52,10 @@ int parse_memory(const char *var, const char *s, unsigned long long *out,
  * 1 t T TRUE true True, 0 f F FALSE false False. */
 int parse_bool(const char *var, const char *s, bool *out, eb_err *e);
 
+/* ENVBOX_NESTING: "auto", "on" or "off" (docs/nesting.md); NULL or "" is
+ * "auto". *out is the value, a static string. */
+int parse_nesting(const char *var, const char *s, const char **out, eb_err *e);
+
 /* CODER_INNER_ENVS: comma-separated variable names, or prefixes ending in
  * '*' ("KUBERNETES_*"; "*" alone passes everything). Blanks around entries
  * and empty entries are ignored, as the original does. Names may use

@@ -7,7 +7,7 @@ load helpers
 
 setup() {
 	unset CODER_MOUNTS CODER_ADD_TUN CODER_ADD_FUSE CODER_ADD_GPU CODER_USR_LIB_DIR \
-		CODER_DISABLE_IDMAPPED_MOUNT ENVBOX_DATA_ROOT ENVBOX_INNER_RUNTIME
+		CODER_DISABLE_IDMAPPED_MOUNT ENVBOX_DATA_ROOT ENVBOX_INNER_RUNTIME ENVBOX_NESTING
 	ROOT=$BATS_TEST_TMPDIR/root
 }
 
@@ -134,6 +134,37 @@ cap_sys_resource true"
 	assert_line --partial "config fatal: CODER_ADD_GPU"
 }
 
+@test "docker_in_workspace: nesting on cgroup v2 as ENVBOX_NESTING says; 'on' on cgroup v1 cannot start; a kernel before 5.11" {
+	fixture v2-ready
+	run envbox-check --root "$ROOT"
+	assert_success
+	assert_line "docker_in_workspace ok: yes: nesting (runc, cgroup v2): the workspace can run dockerd and systemd; ENVBOX_NESTING=off turns it off"
+	ENVBOX_NESTING=off run envbox-check --root "$ROOT"
+	assert_success
+	assert_line "docker_in_workspace info: no: nesting is off (ENVBOX_NESTING=off): the workspace cannot run dockerd or systemd"
+	ENVBOX_NESTING=maybe run envbox-check --root "$ROOT"
+	assert_failure 1
+	assert_line 'config fatal: ENVBOX_NESTING "maybe": expected auto, on or off: envbox docker refuses it (exit 2)'
+	ENVBOX_INNER_RUNTIME=crun run envbox-check --root "$ROOT"
+	assert_line --partial "docker_in_workspace info: no: envbox sets the workspace up for dockerd and systemd under runc or sysbox-runc, not crun"
+
+	echo 5.10.0-28-amd64 >"$ROOT/proc/sys/kernel/osrelease"
+	run envbox-check --root "$ROOT"
+	assert_success
+	assert_line --partial "docker_in_workspace degraded: yes: nesting (runc, cgroup v2), but kernel 5.10.0-28-amd64 is older than 5.11"
+	assert_line --index -1 --partial "kernel 5.10.0-28-amd64 is older than 5.11: a dockerd in the workspace cannot use overlay2"
+
+	rm -r "$ROOT"
+	fixture hybrid
+	run envbox-check --root "$ROOT"
+	assert_success
+	assert_line "docker_in_workspace info: no: this host is cgroup v1 (hybrid): the workspace cannot run dockerd or systemd, which needs cgroup v2 or sysbox"
+	ENVBOX_NESTING=on run envbox-check --root "$ROOT"
+	assert_failure 1
+	assert_line --partial "docker_in_workspace fatal: no: ENVBOX_NESTING=on: Docker inside the workspace needs a cgroup v2 host or sysbox, and this host is cgroup v1 (hybrid)"
+	assert_line --index -1 "verdict cannot start: ENVBOX_NESTING=on, but this host is cgroup v1 (hybrid): nesting needs cgroup v2 (or sysbox)"
+}
+
 @test "usage errors exit 2; an unusable --root exits 1 naming it" {
 	run --separate-stderr envbox-check --bogus
 	assert_failure 2
@@ -171,6 +202,9 @@ Try 'envbox-check --help'." ]
 	if [ "$hybrid" = yes ]; then
 		assert_line --partial "cgroup degraded: v1 (hybrid: cgroup2 at "
 		assert_line --index -1 --partial "cgroup v1 (hybrid): no controller can be delegated to the workspace"
+		if ! command -v sysbox-runc >/dev/null || ! command -v sysbox-mgr >/dev/null; then
+			assert_line --partial "docker_in_workspace info: no: this host is cgroup v1 (hybrid)"
+		fi
 		want=degraded
 	fi
 	if [ "$no_resource" = 1 ]; then

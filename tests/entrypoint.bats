@@ -110,10 +110,11 @@ PY
 	[ "$(inspect '{{.HostConfig.Runtime}}')" = runc ]
 }
 
-@test "step 3: no nesting on this cgroup v1 host: one warning, the workspace as without it" {
+@test "step 3: no nesting on this cgroup v1 host: said once, as the host check decided, the workspace as without it" {
 	run jq -r '.output' "$EB_OUT"
-	assert_line 'warning: Docker inside the workspace needs cgroup v2 or sysbox: this host is cgroup v1, so the workspace cannot run dockerd or systemd'
-	refute_output --partial 'Nesting: the workspace can run'
+	assert_line --regexp '^Docker in the workspace: no: this host is cgroup v1( \(hybrid\))?: the workspace cannot run dockerd or systemd, which needs cgroup v2 or sysbox$'
+	[ "$(grep -c '"Docker in the workspace: ' "$EB_OUT")" -eq 1 ]
+	refute_output --partial 'Docker in the workspace: yes'
 	run inspect '{{.HostConfig.Privileged}} {{.HostConfig.CapAdd}} {{json .HostConfig.SecurityOpt}}'
 	assert_output 'false [] null'
 }

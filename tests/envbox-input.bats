@@ -146,13 +146,13 @@ refused() {
 	[ ! -e "$EB_DIR/d.sock" ] || fail "dockerd started"
 }
 
-@test "ENVBOX_NESTING=on on this cgroup v1 host stops startup before dockerd, saying why" {
+@test "ENVBOX_NESTING=on on this cgroup v1 host stops startup at the host check, before dockerd, saying why" {
 	[ ! -f /sys/fs/cgroup/cgroup.controllers ] || skip "a cgroup v2 host (tests/vm/nesting.bats covers it)"
 	run --separate-stderr env -i PATH="$PATH" ENVBOX_LOG_DIR="$EB_DIR/log" DOCKER_HOST="$DOCKER_HOST" \
 		ENVBOX_DOCKERD_ARGS="--host=unix://$EB_DIR/d.sock --data-root=$EB_DIR/data --exec-root=$EB_DIR/exec --pidfile=$EB_DIR/docker.pid" \
 		ENVBOX_NESTING=on CODER_INNER_IMAGE=registry.example.com/ws:1 CODER_INNER_USERNAME=coder envbox docker
 	assert_failure 1
-	[[ $stderr == *'"ENVBOX_NESTING=on: Docker inside the workspace needs a cgroup v2 host or sysbox, and this host is cgroup v1"'* ]] || fail "$stderr"
+	[[ $stderr == *'"Host check: cannot start: ENVBOX_NESTING=on, but this host is cgroup v1'*': nesting needs cgroup v2 (or sysbox)"'* ]] || fail "$stderr"
 	[[ $stderr != *"Waiting for dockerd"* ]] || fail "dockerd was started: $stderr"
 	[ ! -e "$EB_DIR/d.sock" ] || fail "dockerd started"
 }

@@ -1,5 +1,6 @@
 /* test_hostcheck: the verdict over facts (each rule once, from a host that
  * is ready), the text and JSON forms, and the strict parsers. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -203,16 +204,13 @@ static void test_verdicts(void)
 	f.lsm_label = NULL;
 	CHECK(status_of(&f, "apparmor", &w, NULL) == HC_INFO);
 
-	/* sysbox and Docker in the workspace. */
+	/* sysbox (Docker in the workspace: test_nesting). */
 	f = ready();
-	CHECK(status_of(&f, "docker_in_workspace", NULL, NULL) == HC_INFO);
-	f.sysbox_runc = true;
-	CHECK(status_of(&f, "docker_in_workspace", NULL, NULL) == HC_INFO);
-	f.sysbox_mgr = true;
-	CHECK(status_of(&f, "docker_in_workspace", NULL, NULL) == HC_OK);
+	CHECK(status_of(&f, "sysbox", NULL, NULL) == HC_INFO);
+	f.sysbox_runc = f.sysbox_mgr = true;
 	CHECK(status_of(&f, "sysbox", NULL, NULL) == HC_OK);
 	f.runtime_override = "runc";
-	CHECK(status_of(&f, "docker_in_workspace", NULL, NULL) == HC_INFO);
+	CHECK(status_of(&f, "sysbox", NULL, NULL) == HC_INFO);
 
 	/* Devices. */
 	f = ready();
@@ -259,6 +257,106 @@ static void test_verdicts(void)
 	f.kernel = NULL;
 	CHECK(status_of(&f, "kernel", &w, NULL) == HC_INFO);
 	CHECK(w < HC_DEGRADED);
+}
+
+/* The docker_in_workspace line: its status, whether its message starts with
+ * want ("yes: " or "no: ") and holds part, and the verdict line holds
+ * verdict (NULL: not checked). */
+static bool nesting_is(const struct hc_facts *f, enum hc_status st, const char *want,
+		       const char *part, const char *verdict)
+{
+	struct hc_report r;
+	const struct hc_result *x;
+	buf b = { 0 };
+	bool ok;
+
+	hostcheck_judge(f, &r);
+	x = find(&r, "docker_in_workspace");
+	hostcheck_text(&r, true, &b);
+	ok = x && x->status == st && !strncmp(x->message, want, strlen(want)) &&
+	     has(x->message, part) && (!verdict || has(b.p, verdict));
+	if (!ok)
+		fprintf(stderr, "docker_in_workspace: %s %s | %s", x ? hc_status_name(x->status) : "-",
+			x ? x->message : "(none)", b.p);
+	buf_free(&b);
+	hostcheck_report_free(&r);
+	return ok;
+}
+
+/* Docker inside the workspace: sysbox, or runc's nesting on cgroup v2 as
+ * ENVBOX_NESTING says; the kernel that cannot mount overlay in a user
+ * namespace. */
+static void test_nesting(void)
+{
+	struct hc_facts f = ready();
+
+	/* runc on cgroup v2: nesting, with auto (unset) and on. */
+	CHECK(nesting_is(&f, HC_OK, "yes: ", "nesting (runc, cgroup v2)", "verdict ready"));
+	f.nesting = "on";
+	CHECK(nesting_is(&f, HC_OK, "yes: ", "nesting (runc, cgroup v2)", "verdict ready"));
+	f.nesting = "off";
+	CHECK(nesting_is(&f, HC_INFO, "no: ", "ENVBOX_NESTING=off", "verdict ready"));
+
+	/* cgroup v1: without it, said; on makes that fatal, naming why. */
+	f = ready();
+	f.cgroup = HC_CG_HYBRID;
+	CHECK(nesting_is(&f, HC_INFO, "no: ", "this host is cgroup v1 (hybrid)", NULL));
+	f.cgroup = HC_CG_V1;
+	CHECK(nesting_is(&f, HC_INFO, "no: ", "no: this host is cgroup v1: the workspace cannot run", NULL));
+	f.nesting = "on";
+	CHECK(nesting_is(&f, HC_FATAL, "no: ", "ENVBOX_NESTING=on",
+			 "verdict cannot start: ENVBOX_NESTING=on, but this host is cgroup v1: "
+			 "nesting needs cgroup v2 (or sysbox)"));
+	f.nesting = "off";
+	CHECK(nesting_is(&f, HC_INFO, "no: ", "ENVBOX_NESTING=off", NULL));
+	f = ready();
+	f.cgroup = HC_CG_UNKNOWN;
+	CHECK(nesting_is(&f, HC_INFO, "no: ", "the cgroup version is unknown", NULL));
+	f.nesting = "on";
+	CHECK(nesting_is(&f, HC_FATAL, "no: ", "the cgroup version is unknown",
+			 "verdict cannot start: ENVBOX_NESTING=on, but the cgroup version is unknown"));
+
+	/* Overlay in a user namespace: 5.11 and later. */
+	f = ready();
+	f.kernel = "5.10.0-28-amd64";
+	CHECK(nesting_is(&f, HC_DEGRADED, "yes: ", "older than 5.11",
+			 "verdict degraded: kernel 5.10.0-28-amd64 is older than 5.11: a dockerd "
+			 "in the workspace cannot use overlay2"));
+	f.kernel = "4.19.0";
+	CHECK(nesting_is(&f, HC_DEGRADED, "yes: ", "falls back from overlay2", NULL));
+	f.kernel = "5.11.0";
+	CHECK(nesting_is(&f, HC_OK, "yes: ", "nesting", "verdict ready"));
+	f.kernel = NULL;
+	CHECK(nesting_is(&f, HC_OK, "yes: ", "nesting", NULL));
+	f.kernel = "weird";
+	CHECK(nesting_is(&f, HC_OK, "yes: ", "nesting", NULL));
+	f.kernel = "5.4.0";
+	f.nesting = "off";
+	CHECK(nesting_is(&f, HC_INFO, "no: ", "ENVBOX_NESTING=off", "verdict ready"));
+	f.cgroup = HC_CG_V1;
+	f.nesting = "auto";
+	CHECK(nesting_is(&f, HC_INFO, "no: ", "cgroup v1", NULL));
+
+	/* sysbox: its own way, whatever ENVBOX_NESTING and the cgroup. */
+	f = ready();
+	f.sysbox_runc = true;
+	CHECK(nesting_is(&f, HC_OK, "yes: ", "nesting (runc", NULL)); /* mgr missing: runc */
+	f.sysbox_mgr = true;
+	CHECK(nesting_is(&f, HC_OK, "yes: ", "sysbox lets the workspace", NULL));
+	f.cgroup = HC_CG_V1;
+	f.nesting = "on";
+	CHECK(nesting_is(&f, HC_OK, "yes: ", "sysbox", "verdict degraded")); /* the cgroup line */
+
+	/* ENVBOX_INNER_RUNTIME chooses. */
+	f = ready();
+	f.sysbox_runc = f.sysbox_mgr = true;
+	f.runtime_override = "runc";
+	CHECK(nesting_is(&f, HC_OK, "yes: ", "nesting (runc", NULL));
+	f.runtime_override = "crun";
+	CHECK(nesting_is(&f, HC_INFO, "no: ", "not crun", NULL));
+	f = ready();
+	f.runtime_override = "sysbox-runc";
+	CHECK(nesting_is(&f, HC_OK, "yes: ", "sysbox", NULL));
 }
 
 static void test_text_and_json(void)
@@ -356,6 +454,7 @@ static void test_parsers(void)
 int main(void)
 {
 	test_verdicts();
+	test_nesting();
 	test_text_and_json();
 	test_parsers();
 	return check_done("test_hostcheck");

@@ -184,6 +184,26 @@ static void test_bool(void)
 		  "0, t, f, TRUE, FALSE, True, False)");
 }
 
+static void test_nesting(void)
+{
+	static const char *bad[] = { "yes", "true", "AUTO", "On", " off", "off ", "1" };
+	const char *v = NULL;
+	eb_err e;
+
+	CHECK(parse_nesting("ENVBOX_NESTING", NULL, &v, &e) == 0);
+	CHECK_STR(v, "auto");
+	CHECK(parse_nesting("ENVBOX_NESTING", "", &v, &e) == 0);
+	CHECK_STR(v, "auto");
+	CHECK(parse_nesting("ENVBOX_NESTING", "on", &v, &e) == 0);
+	CHECK_STR(v, "on");
+	CHECK(parse_nesting("ENVBOX_NESTING", "off", &v, &e) == 0);
+	CHECK_STR(v, "off");
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		CHECK(parse_nesting("ENVBOX_NESTING", bad[i], &v, &e) == -1);
+	CHECK(parse_nesting("ENVBOX_NESTING", "maybe", &v, &e) == -1);
+	CHECK_STR(e.msg, "ENVBOX_NESTING \"maybe\": expected auto, on or off");
+}
+
 static void test_envs(void)
 {
 	envs_list l;
@@ -254,6 +274,7 @@ int main(void)
 	test_cpus();
 	test_memory();
 	test_bool();
+	test_nesting();
 	test_envs();
 	test_subsystem();
 	return check_done("test_values");

@@ -44,7 +44,7 @@ setup() {
 	assert_output host
 	# No nesting on v1: said once, and the workspace as without it.
 	run docker logs "$WS"
-	assert_output --partial 'Docker inside the workspace needs cgroup v2 or sysbox'
+	assert_output --partial 'Docker in the workspace: no: this host is cgroup v1: the workspace cannot run dockerd or systemd, which needs cgroup v2 or sysbox'
 	run docker exec "$WS" docker inspect -f '{{.HostConfig.Privileged}} {{.HostConfig.CapAdd}}' workspace_cvm
 	assert_output 'false []'
 	run ws "$WS" -u coder workspace_cvm id
@@ -71,7 +71,7 @@ setup() {
 	assert_success
 	assert_output 1
 	run docker logs envbox-vm-v1-on
-	assert_output --partial 'ENVBOX_NESTING=on: Docker inside the workspace needs a cgroup v2 host or sysbox'
+	assert_output --partial 'Host check: cannot start: ENVBOX_NESTING=on, but this host is cgroup v1: nesting needs cgroup v2 (or sysbox)'
 	refute_output --partial 'Waiting for dockerd'
 	outer_rm envbox-vm-v1-on
 }

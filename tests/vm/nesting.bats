@@ -104,7 +104,7 @@ wait_inner_docker() {
 @test "nesting on cgroup v2: the workspace unprivileged, in its user namespace, with what a dockerd needs" {
 	restart "$ENVBOX_VM_DIND_IMAGE"
 	run docker logs "$N"
-	assert_output --partial 'Nesting: the workspace can run dockerd and systemd'
+	assert_output --partial 'Docker in the workspace: yes: nesting (runc, cgroup v2): the workspace can run dockerd and systemd'
 	run docker exec "$N" docker inspect -f \
 		'{{.HostConfig.Privileged}} {{.HostConfig.CgroupnsMode}} {{.HostConfig.CapAdd}}' workspace_cvm
 	assert_output "false private [SYS_ADMIN NET_ADMIN]"
@@ -253,7 +253,7 @@ wait_inner_docker() {
 @test "ENVBOX_NESTING=off: the workspace as without nesting, and dockerd inside fails" {
 	restart "$ENVBOX_VM_DIND_IMAGE" -e ENVBOX_NESTING=off
 	run docker logs "$N"
-	assert_output --partial 'Nesting is off (ENVBOX_NESTING=off)'
+	assert_output --partial 'Docker in the workspace: no: nesting is off (ENVBOX_NESTING=off)'
 	run docker exec "$N" docker inspect -f '{{.HostConfig.Privileged}} {{.HostConfig.CapAdd}} {{json .HostConfig.SecurityOpt}}' workspace_cvm
 	assert_output 'false [] null'
 	run ws "$N" workspace_cvm cat /proc/1/cgroup
