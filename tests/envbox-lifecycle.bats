@@ -76,9 +76,10 @@ nothing_left() {
 	port=$(_free_port)
 	for sig in HUP INT QUIT; do
 		# A job started with & has SIGINT and SIGQUIT ignored (POSIX),
-		# and a shell cannot trap what it was started ignoring: restore
-		# them, as a pod's PID 1 has them.
-		EB_WRAP="perl -e \$SIG{INT}=\$SIG{QUIT}='DEFAULT';exec(@ARGV)" EB_READY_S=3 \
+		# a run under nohup has SIGHUP ignored, and a shell cannot trap
+		# what it was started ignoring: restore them, as a pod's PID 1
+		# has them.
+		EB_WRAP="perl -e \$SIG{INT}=\$SIG{QUIT}=\$SIG{HUP}='DEFAULT';exec(@ARGV)" EB_READY_S=3 \
 			envbox_start CODER_INNER_IMAGE="127.0.0.1:$port/ws/none:1" \
 			CODER_INNER_USERNAME=coder 2>/dev/null || true
 		kill -0 "$EB_PID"
