@@ -174,8 +174,10 @@ choose_nesting() {
 	if [ "$runtime" != runc ]; then
 		return 0
 	fi
+	# "yes: nesting" is runc's yes; sysbox's is "yes: sysbox", which a
+	# runc workspace must not take for its own.
 	case $in_workspace in
-	"yes: "*) nest=yes ;;
+	"yes: nesting "*) nest=yes ;;
 	esac
 	log "Docker in the workspace: $in_workspace"
 }

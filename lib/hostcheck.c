@@ -401,8 +401,9 @@ static void check_runtime(const struct hc_facts *f, struct hc_report *r)
 
 /* Docker and systemd inside the workspace: sysbox's own way, or runc with
  * nesting (docs/nesting.md) where the host is cgroup v2 and ENVBOX_NESTING
- * allows. The message starts "yes: " or "no: ", which the entrypoint reads
- * to choose; ENVBOX_NESTING=on where nesting cannot be is fatal. */
+ * allows. The message starts "yes: sysbox", "yes: nesting " or "no: ": the
+ * entrypoint nests a runc workspace on "yes: nesting " (applets/envbox.sh,
+ * choose_nesting). ENVBOX_NESTING=on where nesting cannot be is fatal. */
 static void check_nesting(const struct hc_facts *f, struct hc_report *r)
 {
 	static const char name[] = "docker_in_workspace";

@@ -259,9 +259,10 @@ static void test_verdicts(void)
 	CHECK(w < HC_DEGRADED);
 }
 
-/* The docker_in_workspace line: its status, whether its message starts with
- * want ("yes: " or "no: ") and holds part, and the verdict line holds
- * verdict (NULL: not checked). */
+/* The docker_in_workspace line: its status, whether its message starts
+ * with want ("yes: nesting ", "yes: sysbox" or "no: ": what the entrypoint
+ * reads) and holds part, and the verdict line holds verdict (NULL: not
+ * checked). */
 static bool nesting_is(const struct hc_facts *f, enum hc_status st, const char *want,
 		       const char *part, const char *verdict)
 {
@@ -291,9 +292,9 @@ static void test_nesting(void)
 	struct hc_facts f = ready();
 
 	/* runc on cgroup v2: nesting, with auto (unset) and on. */
-	CHECK(nesting_is(&f, HC_OK, "yes: ", "nesting (runc, cgroup v2)", "verdict ready"));
+	CHECK(nesting_is(&f, HC_OK, "yes: nesting ", "nesting (runc, cgroup v2)", "verdict ready"));
 	f.nesting = "on";
-	CHECK(nesting_is(&f, HC_OK, "yes: ", "nesting (runc, cgroup v2)", "verdict ready"));
+	CHECK(nesting_is(&f, HC_OK, "yes: nesting ", "nesting (runc, cgroup v2)", "verdict ready"));
 	f.nesting = "off";
 	CHECK(nesting_is(&f, HC_INFO, "no: ", "ENVBOX_NESTING=off", "verdict ready"));
 
@@ -319,17 +320,17 @@ static void test_nesting(void)
 	/* Overlay in a user namespace: 5.11 and later. */
 	f = ready();
 	f.kernel = "5.10.0-28-amd64";
-	CHECK(nesting_is(&f, HC_DEGRADED, "yes: ", "older than 5.11",
+	CHECK(nesting_is(&f, HC_DEGRADED, "yes: nesting ", "older than 5.11",
 			 "verdict degraded: kernel 5.10.0-28-amd64 is older than 5.11: a dockerd "
 			 "in the workspace cannot use overlay2"));
 	f.kernel = "4.19.0";
-	CHECK(nesting_is(&f, HC_DEGRADED, "yes: ", "falls back from overlay2", NULL));
+	CHECK(nesting_is(&f, HC_DEGRADED, "yes: nesting ", "falls back from overlay2", NULL));
 	f.kernel = "5.11.0";
-	CHECK(nesting_is(&f, HC_OK, "yes: ", "nesting", "verdict ready"));
+	CHECK(nesting_is(&f, HC_OK, "yes: nesting ", "nesting", "verdict ready"));
 	f.kernel = NULL;
-	CHECK(nesting_is(&f, HC_OK, "yes: ", "nesting", NULL));
+	CHECK(nesting_is(&f, HC_OK, "yes: nesting ", "nesting", NULL));
 	f.kernel = "weird";
-	CHECK(nesting_is(&f, HC_OK, "yes: ", "nesting", NULL));
+	CHECK(nesting_is(&f, HC_OK, "yes: nesting ", "nesting", NULL));
 	f.kernel = "5.4.0";
 	f.nesting = "off";
 	CHECK(nesting_is(&f, HC_INFO, "no: ", "ENVBOX_NESTING=off", "verdict ready"));
@@ -340,23 +341,23 @@ static void test_nesting(void)
 	/* sysbox: its own way, whatever ENVBOX_NESTING and the cgroup. */
 	f = ready();
 	f.sysbox_runc = true;
-	CHECK(nesting_is(&f, HC_OK, "yes: ", "nesting (runc", NULL)); /* mgr missing: runc */
+	CHECK(nesting_is(&f, HC_OK, "yes: nesting ", "nesting (runc", NULL)); /* mgr missing: runc */
 	f.sysbox_mgr = true;
-	CHECK(nesting_is(&f, HC_OK, "yes: ", "sysbox lets the workspace", NULL));
+	CHECK(nesting_is(&f, HC_OK, "yes: sysbox", "sysbox lets the workspace", NULL));
 	f.cgroup = HC_CG_V1;
 	f.nesting = "on";
-	CHECK(nesting_is(&f, HC_OK, "yes: ", "sysbox", "verdict degraded")); /* the cgroup line */
+	CHECK(nesting_is(&f, HC_OK, "yes: sysbox", "sysbox", "verdict degraded")); /* the cgroup line */
 
 	/* ENVBOX_INNER_RUNTIME chooses. */
 	f = ready();
 	f.sysbox_runc = f.sysbox_mgr = true;
 	f.runtime_override = "runc";
-	CHECK(nesting_is(&f, HC_OK, "yes: ", "nesting (runc", NULL));
+	CHECK(nesting_is(&f, HC_OK, "yes: nesting ", "nesting (runc", NULL));
 	f.runtime_override = "crun";
 	CHECK(nesting_is(&f, HC_INFO, "no: ", "not crun", NULL));
 	f = ready();
 	f.runtime_override = "sysbox-runc";
-	CHECK(nesting_is(&f, HC_OK, "yes: ", "sysbox", NULL));
+	CHECK(nesting_is(&f, HC_OK, "yes: sysbox", "sysbox", NULL));
 }
 
 static void test_text_and_json(void)
